@@ -1,0 +1,1 @@
+"""cnn: small convolutional classifiers for Fashion-MNIST under a parameter budget."""

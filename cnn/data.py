@@ -1,0 +1,335 @@
+"""Finding, verifying and loading the Fashion-MNIST files.
+
+The four official files (``train-images-idx3-ubyte.gz``, ``train-labels-idx1-ubyte.gz``,
+``t10k-images-idx3-ubyte.gz``, ``t10k-labels-idx1-ubyte.gz``) are looked up in, in order:
+
+1. the ``data_dir`` argument (``--data-dir`` on the command line);
+2. the environment variable ``FASHION_MNIST_DIR``;
+3. ``/usr/share/datasets/fashion-mnist``, where Debian's package ``dataset-fashion-mnist``
+   installs them.
+
+A directory may hold the files directly, or in torchvision's layout
+``DIR/FashionMNIST/raw/`` (what ``--download`` produces), compressed (``.gz``) or not.
+
+Every file is verified before use: it is decompressed in memory, its IDX header is
+checked (magic number ``0x00000803`` for images and ``0x00000801`` for labels, 28x28
+images), its length must match the header exactly, and the counts must be 60,000
+(train) and 10,000 (test). For the official data the MD5 of the *decompressed* content is
+checked as well (the ``.gz`` files themselves differ between distributions, e.g. Debian
+recompresses them, so their checksums are not used).
+
+The verified, decompressed files are then written (atomically) into a cache directory
+in torchvision's ``root/FashionMNIST/raw/`` layout and read with
+:class:`torchvision.datasets.FashionMNIST`, which only ever sees files that passed the checks.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import struct
+import tempfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from reluapprox.errors import DataError, InvalidArgument
+
+__all__ = [
+    "DEBIAN_DIR",
+    "ENV_VAR",
+    "FILES",
+    "FashionMNIST",
+    "IdxInfo",
+    "default_cache_dir",
+    "download",
+    "find_data_dir",
+    "load_fashion_mnist",
+    "read_idx",
+]
+
+ENV_VAR = "FASHION_MNIST_DIR"
+"""Environment variable naming the directory with the four ``.gz`` files."""
+
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+"""Where Debian's package ``dataset-fashion-mnist`` installs the files."""
+
+_HOW_TO_GET = (
+    "get the four official files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+    "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) from "
+    "https://github.com/zalandoresearch/fashion-mnist, install Debian's package "
+    f"dataset-fashion-mnist (files in {DEBIAN_DIR}), or rerun with --download"
+)
+
+IMAGE_MAGIC = 0x00000803
+LABEL_MAGIC = 0x00000801
+
+
+@dataclass(frozen=True)
+class _FileSpec:
+    kind: str  # "images" or "labels"
+    count: int
+    md5: str  # of the decompressed content
+
+
+FILES: Mapping[str, _FileSpec] = {
+    "train-images-idx3-ubyte": _FileSpec("images", 60000, "f4a8712d7a061bf5bd6d2ca38dc4d50a"),
+    "train-labels-idx1-ubyte": _FileSpec("labels", 60000, "9018921c3c673c538a1fc5bad174d6f9"),
+    "t10k-images-idx3-ubyte": _FileSpec("images", 10000, "8181f5470baa50b63fa0f6fddb340f0a"),
+    "t10k-labels-idx1-ubyte": _FileSpec("labels", 10000, "15d484375f8d13e6eb1aabb0c3f46965"),
+}
+"""The four files (names without ``.gz``): kind, official count and MD5 of the content."""
+
+
+@dataclass(frozen=True)
+class IdxInfo:
+    """The verified header of one IDX file."""
+
+    path: Path
+    kind: str
+    count: int
+    md5: str
+
+
+@dataclass(frozen=True)
+class FashionMNIST:
+    """The data set as tensors: ``uint8`` images ``(n, 28, 28)`` and ``int64`` labels ``(n,)``."""
+
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+    source: Path
+
+    def limited(self, limit: int | None) -> FashionMNIST:
+        """Return the first ``limit`` train and first ``limit`` test examples (all if None)."""
+        if limit is None:
+            return self
+        return FashionMNIST(
+            self.train_images[:limit],
+            self.train_labels[:limit],
+            self.test_images[:limit],
+            self.test_labels[:limit],
+            self.source,
+        )
+
+
+def _locate(directory: Path, name: str) -> Path | None:
+    """Return the path of ``name`` (``.gz`` or not) in ``directory`` or its torchvision layout."""
+    for base in (directory, directory / "FashionMNIST" / "raw"):
+        for candidate in (base / f"{name}.gz", base / name):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def find_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Return the directory holding the four files, searching as described in the module doc.
+
+    Raises:
+        DataError: No candidate directory holds the files; the message lists where it looked.
+    """
+    if data_dir is not None:
+        path = Path(data_dir)
+        if not path.is_dir():
+            raise DataError(f"data_dir={str(path)!r} is not a directory; {_HOW_TO_GET}")
+        return path
+    tried = []
+    env = os.environ.get(ENV_VAR)
+    if env:
+        candidates = [Path(env)]
+        tried.append(f"${ENV_VAR}={env}")
+    else:
+        candidates = []
+    candidates.append(DEBIAN_DIR)
+    tried.append(str(DEBIAN_DIR))
+    for path in candidates:
+        if path.is_dir() and _locate(path, "train-images-idx3-ubyte") is not None:
+            return path
+    raise DataError(
+        f"Fashion-MNIST not found (looked in {', '.join(tried)}); pass --data-dir DIR or set "
+        f"{ENV_VAR}; {_HOW_TO_GET}"
+    )
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as f:
+                return f.read()
+        return path.read_bytes()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(
+            f"cannot read {path}: {exc} (the file is corrupt or truncated); {_HOW_TO_GET}"
+        ) from exc
+
+
+def read_idx(path: Path, *, kind: str, expected_count: int | None = None) -> tuple[bytes, IdxInfo]:
+    """Read and verify one IDX file (gzip-compressed if its name ends with ``.gz``).
+
+    Args:
+        path: The file.
+        kind: ``"images"`` (magic ``0x803``, 28x28) or ``"labels"`` (magic ``0x801``).
+        expected_count: The number of items the file must hold, or ``None`` for any.
+
+    Returns:
+        The decompressed content and its verified header.
+
+    Raises:
+        DataError: The file is missing, not gzip, truncated, too long, has the wrong
+            magic number, image size or count, or labels outside 0..9.
+    """
+    if kind not in ("images", "labels"):
+        raise InvalidArgument(f"kind={kind!r} is invalid: expected 'images' or 'labels'")
+    if not path.is_file():
+        raise DataError(f"missing file {path}; {_HOW_TO_GET}")
+    data = _read_bytes(path)
+    magic = IMAGE_MAGIC if kind == "images" else LABEL_MAGIC
+    header_len = 16 if kind == "images" else 8
+    if len(data) < header_len:
+        raise DataError(
+            f"{path} is truncated: {len(data)} bytes, less than the {header_len}-byte IDX "
+            f"header; {_HOW_TO_GET}"
+        )
+    (found_magic, count) = struct.unpack(">II", data[:8])
+    if found_magic != magic:
+        raise DataError(
+            f"{path} has IDX magic number 0x{found_magic:08x}, expected 0x{magic:08x} for "
+            f"{kind}; the file is corrupt or not a Fashion-MNIST {kind} file; {_HOW_TO_GET}"
+        )
+    item = 1
+    if kind == "images":
+        rows, cols = struct.unpack(">II", data[8:16])
+        if (rows, cols) != (28, 28):
+            raise DataError(f"{path} holds {rows}x{cols} images, expected 28x28; {_HOW_TO_GET}")
+        item = 28 * 28
+    if expected_count is not None and count != expected_count:
+        raise DataError(
+            f"{path} declares {count} {kind}, expected {expected_count}; {_HOW_TO_GET}"
+        )
+    expected_len = header_len + count * item
+    if len(data) != expected_len:
+        what = "truncated" if len(data) < expected_len else "too long"
+        raise DataError(
+            f"{path} is {what}: {len(data)} bytes after decompression, expected {expected_len} "
+            f"for {count} {kind}; {_HOW_TO_GET}"
+        )
+    if kind == "labels" and count > 0 and max(data[header_len:]) > 9:
+        raise DataError(f"{path} holds labels outside 0..9; {_HOW_TO_GET}")
+    md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    return data, IdxInfo(path, kind, count, md5)
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/reluapprox/fashion-mnist`` (``~/.cache/...`` when unset)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "reluapprox" / "fashion-mnist"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _cache_key(infos: list[IdxInfo]) -> str:
+    joined = "".join(i.md5 for i in infos)
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+
+def load_fashion_mnist(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    official: bool = True,
+) -> FashionMNIST:
+    """Find, verify and load Fashion-MNIST through :class:`torchvision.datasets.FashionMNIST`.
+
+    Args:
+        data_dir: Directory with the four files; ``None`` searches as in the module doc.
+        cache_dir: Where the verified decompressed files are put in torchvision's layout
+            (default :func:`default_cache_dir`). A subdirectory named after the content
+            hash is used, so different data never mix.
+        official: Also require the official counts (60,000/10,000) and MD5 checksums.
+            ``False`` accepts any well-formed IDX files (used by the tests).
+
+    Returns:
+        The four tensors and the directory they came from.
+
+    Raises:
+        DataError: A file is missing or fails a check; the message names it and says how
+            to get the data.
+    """
+    directory = find_data_dir(data_dir)
+    contents: dict[str, bytes] = {}
+    infos: list[IdxInfo] = []
+    for name, spec in FILES.items():
+        path = _locate(directory, name)
+        if path is None:
+            raise DataError(f"missing file {directory / (name + '.gz')}; {_HOW_TO_GET}")
+        data, info = read_idx(path, kind=spec.kind, expected_count=spec.count if official else None)
+        if official and info.md5 != spec.md5:
+            raise DataError(
+                f"{path} has the right size but unexpected content (MD5 of the decompressed "
+                f"data {info.md5}, expected {spec.md5}); the file is corrupt; {_HOW_TO_GET}"
+            )
+        contents[name] = data
+        infos.append(info)
+    for split in ("train", "t10k"):
+        n_images = next(i.count for i in infos if i.path.name.startswith(f"{split}-images"))
+        n_labels = next(i.count for i in infos if i.path.name.startswith(f"{split}-labels"))
+        if n_images != n_labels:
+            raise DataError(
+                f"{directory}: {split} has {n_images} images but {n_labels} labels; {_HOW_TO_GET}"
+            )
+    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    root = root / _cache_key(infos)
+    raw = root / "FashionMNIST" / "raw"
+    for name, data in contents.items():
+        target = raw / name
+        if not (target.is_file() and target.read_bytes() == data):
+            _write_atomic(target, data)
+    return _load_with_torchvision(root, directory)
+
+
+def _load_with_torchvision(root: Path, source: Path) -> FashionMNIST:
+    from torchvision.datasets import FashionMNIST as TVFashionMNIST
+
+    train = TVFashionMNIST(root=str(root), train=True, download=False)
+    test = TVFashionMNIST(root=str(root), train=False, download=False)
+    return FashionMNIST(
+        train_images=train.data.clone(),
+        train_labels=train.targets.to(torch.int64).clone(),
+        test_images=test.data.clone(),
+        test_labels=test.targets.to(torch.int64).clone(),
+        source=source,
+    )
+
+
+def download(data_dir: str | os.PathLike[str]) -> Path:
+    """Download the files with torchvision into ``data_dir/FashionMNIST/raw`` and return it.
+
+    Only called when the user passes ``--download``; needs network access.
+    """
+    from torchvision.datasets import FashionMNIST as TVFashionMNIST
+
+    path = Path(data_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        TVFashionMNIST(root=str(path), train=True, download=True)
+        TVFashionMNIST(root=str(path), train=False, download=True)
+    except Exception as exc:  # network errors come in many types
+        raise DataError(f"downloading Fashion-MNIST into {path} failed: {exc}") from exc
+    return path

@@ -1,0 +1,248 @@
+"""Small convolutional architectures for Fashion-MNIST under a parameter budget.
+
+Every architecture is built from convolutions (full, depthwise or pointwise), batch
+normalisation, ReLU, max pooling, global average pooling and fully connected layers.
+:func:`build_model` counts *every* trainable parameter (``requires_grad``) of the
+built network and raises :class:`~reluapprox.errors.BudgetExceeded` when the count
+is above the budget, so that no over-budget model can be trained by accident.
+
+Examples:
+    >>> from cnn.models import build_model, count_parameters
+    >>> model = build_model("sep6")
+    >>> count_parameters(model) <= 500
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from reluapprox._validation import check_choice, check_positive_int
+from reluapprox.errors import BudgetExceeded
+
+__all__ = [
+    "ARCHITECTURES",
+    "DEFAULT_ARCH",
+    "DEFAULT_BUDGET",
+    "Architecture",
+    "LayerRow",
+    "build_model",
+    "count_parameters",
+    "layer_table",
+]
+
+DEFAULT_BUDGET = 500
+"""The default maximum number of trainable parameters (course exercise 3)."""
+
+
+def _conv_bn_relu(cin: int, cout: int, *, kernel: int = 3, groups: int = 1) -> list[nn.Module]:
+    """A bias-free convolution ("same" padding), batch norm and ReLU."""
+    return [
+        nn.Conv2d(cin, cout, kernel, padding=kernel // 2, groups=groups, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(),
+    ]
+
+
+def _separable(cin: int, cout: int, *, kernel: int = 3) -> list[nn.Module]:
+    """Depthwise ``kernel x kernel`` convolution followed by a pointwise one, BN, ReLU."""
+    return [
+        nn.Conv2d(cin, cin, kernel, padding=kernel // 2, groups=cin, bias=False),
+        nn.Conv2d(cin, cout, 1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(),
+    ]
+
+
+def _sep_gap(c1: int, c2: int, *, k3: int = 3) -> nn.Sequential:
+    """conv(1->c1)+BN+ReLU, pool, sep(c1->c2), pool, depthwise k3, pointwise(c2->10), GAP."""
+    return nn.Sequential(
+        *_conv_bn_relu(1, c1),
+        nn.MaxPool2d(2),
+        *_separable(c1, c2),
+        nn.MaxPool2d(2),
+        nn.Conv2d(c2, c2, k3, padding=k3 // 2, groups=c2, bias=False),
+        nn.BatchNorm2d(c2),
+        nn.ReLU(),
+        nn.Conv2d(c2, 10, 1),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+    )
+
+
+def _sep6() -> nn.Module:
+    return _sep_gap(6, 12)
+
+
+def _sep6k5() -> nn.Module:
+    return nn.Sequential(
+        *_conv_bn_relu(1, 6),
+        nn.MaxPool2d(2),
+        *_separable(6, 12, kernel=5),
+        nn.MaxPool2d(2),
+        nn.Conv2d(12, 12, 3, padding=1, groups=12, bias=False),
+        nn.BatchNorm2d(12),
+        nn.ReLU(),
+        nn.Conv2d(12, 10, 1),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+    )
+
+
+def _gapfc8() -> nn.Module:
+    """conv(1->8), pool, sep(8->16), pool, GAP, linear(16->10)."""
+    return nn.Sequential(
+        *_conv_bn_relu(1, 8),
+        nn.MaxPool2d(2),
+        *_separable(8, 16),
+        nn.MaxPool2d(2),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(16, 10),
+    )
+
+
+def _plain4() -> nn.Module:
+    """Plain 3x3 convolutions: conv(1->4), pool, conv(4->8), pool, conv1x1(8->10), GAP."""
+    return nn.Sequential(
+        *_conv_bn_relu(1, 4),
+        nn.MaxPool2d(2),
+        *_conv_bn_relu(4, 8),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 10, 1),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+    )
+
+
+def _flatfc() -> nn.Module:
+    """conv(1->8), pool, sep(8->8), pool, pointwise(8->2), pool to 3x3, flatten, linear."""
+    return nn.Sequential(
+        *_conv_bn_relu(1, 8),
+        nn.MaxPool2d(2),
+        *_separable(8, 8),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 2, 1, bias=False),
+        nn.BatchNorm2d(2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(2 * 3 * 3, 10),
+    )
+
+
+def _logreg() -> nn.Module:
+    """Multinomial logistic regression on the 784 pixels (the course baseline, 7,850 params)."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10))
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A named architecture: its builder and a one-line description."""
+
+    name: str
+    builder: Callable[[], nn.Module]
+    description: str
+
+
+ARCHITECTURES: dict[str, Architecture] = {
+    a.name: a
+    for a in (
+        Architecture(
+            "sep6",
+            _sep6,
+            "conv3x3(1->6)+BN, pool, dw3x3+pw(6->12)+BN, pool, dw3x3+BN, pw(12->10), GAP",
+        ),
+        Architecture(
+            "sep6k5",
+            _sep6k5,
+            "as sep6 with a 5x5 depthwise kernel in the second block",
+        ),
+        Architecture(
+            "gapfc8",
+            _gapfc8,
+            "conv3x3(1->8)+BN, pool, dw3x3+pw(8->16)+BN, pool, GAP, linear(16->10)",
+        ),
+        Architecture(
+            "plain4",
+            _plain4,
+            "conv3x3(1->4)+BN, pool, conv3x3(4->8)+BN, pool, conv1x1(8->10), GAP",
+        ),
+        Architecture(
+            "flatfc",
+            _flatfc,
+            "conv3x3(1->8)+BN, pool, dw3x3+pw(8->8)+BN, pool, pw(8->2)+BN, pool, linear(18->10)",
+        ),
+        Architecture(
+            "logreg",
+            _logreg,
+            "logistic regression on raw pixels (baseline; over the default budget)",
+        ),
+    )
+}
+"""All architectures known to :func:`build_model`, by name."""
+
+DEFAULT_ARCH = "sep6"
+"""The architecture of the documented run (``cnn/weights/best.pt``)."""
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Return the number of trainable scalars of ``model`` (every ``requires_grad`` tensor)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One row of :func:`layer_table`: a layer and its number of trainable parameters."""
+
+    name: str
+    layer: str
+    n_parameters: int
+
+
+def layer_table(model: nn.Module) -> list[LayerRow]:
+    """Return one :class:`LayerRow` per leaf module of ``model``, in forward order."""
+    rows = []
+    for name, module in model.named_modules():
+        if any(True for _ in module.children()):
+            continue
+        n = sum(p.numel() for p in module.parameters(recurse=False) if p.requires_grad)
+        rows.append(LayerRow(name, repr(module), n))
+    return rows
+
+
+def build_model(name: str = DEFAULT_ARCH, *, budget: int | None = DEFAULT_BUDGET) -> nn.Module:
+    """Build architecture ``name`` and check its trainable parameter count.
+
+    Args:
+        name: A key of :data:`ARCHITECTURES`.
+        budget: The maximum number of trainable parameters, or ``None`` for no limit.
+
+    Returns:
+        The freshly initialised model (weights from torch's global RNG).
+
+    Raises:
+        InvalidArgument: ``name`` is unknown or ``budget`` is not a positive integer.
+        BudgetExceeded: The model has more than ``budget`` trainable parameters.
+    """
+    check_choice("name", name, ARCHITECTURES)
+    if budget is not None:
+        budget = check_positive_int("budget", budget)
+    model = ARCHITECTURES[name].builder()
+    n = count_parameters(model)
+    if budget is not None and n > budget:
+        raise BudgetExceeded(
+            f"architecture {name!r} has {n} trainable parameters, more than the budget of "
+            f"{budget}: choose a smaller architecture or raise the budget"
+        )
+    return model
+
+
+def forward_logits(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """Run ``model`` on a float batch of shape ``(n, 1, 28, 28)`` and return ``(n, 10)`` logits."""
+    out: torch.Tensor = model(images)
+    return out

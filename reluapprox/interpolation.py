@@ -1,0 +1,80 @@
+"""Exact interpolation of points ``(x_i, y_i)`` by a shallow ReLU network (Ex 2a, 2b).
+
+For nodes ``x_0 < x_1 < ... < x_N`` and values ``y_0, ..., y_N`` the network
+
+``f(x) = y_0 + sum_{k=0}^{N-1} w_k relu(x - x_k)``
+
+with ``w_0 = s_0`` and ``w_k = s_k - s_{k-1}``, where ``s_k = (y_{k+1} - y_k) /
+(x_{k+1} - x_k)`` is the slope of the data on ``[x_k, x_{k+1}]``, satisfies
+``f(x_i) = y_i`` for every ``i``: it uses ``m = N`` neurons. The weights solve a
+lower-triangular system (see the docs page "Interpolation"); in rational arithmetic
+the solution and the check ``f(x_i) == y_i`` are exact.
+
+Examples:
+    >>> from fractions import Fraction
+    >>> net = interpolate([0, Fraction(1, 2), 1], [1, 3, 2])  # Ex 2a: m = 2 neurons
+    >>> net.n_neurons, net.weights, net.bias
+    (2, (Fraction(4, 1), Fraction(-6, 1)), Fraction(1, 1))
+    >>> [net.exact(x) for x in (0, Fraction(1, 2), 1)]
+    [Fraction(1, 1), Fraction(3, 1), Fraction(2, 1)]
+
+References:
+    Course sheet 2, Ex 2a and 2b.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
+
+from reluapprox._validation import fail
+from reluapprox.shallow import ShallowNetwork, as_rational_vector
+
+__all__ = ["interpolate", "interpolation_weights"]
+
+Points = Sequence[int | Fraction | float] | npt.NDArray[np.generic]
+
+
+def interpolation_weights(
+    xs: Sequence[Fraction], ys: Sequence[Fraction]
+) -> tuple[tuple[Fraction, ...], Fraction]:
+    """Solve the triangular system for the weights; returns ``(weights, bias)``.
+
+    ``xs`` must be strictly increasing Fractions of the same length as ``ys``
+    (at least two); :func:`interpolate` validates and converts its input first.
+    """
+    slopes = [(ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k]) for k in range(len(xs) - 1)]
+    weights = [slopes[0]] + [slopes[k] - slopes[k - 1] for k in range(1, len(slopes))]
+    return tuple(weights), ys[0]
+
+
+def interpolate(xs: Points, ys: Points) -> ShallowNetwork:
+    """The shallow ReLU network with neurons ``relu(x - x_i)`` through the points.
+
+    Args:
+        xs: strictly increasing nodes ``x_0 < ... < x_N`` (``N >= 1``); ints,
+            Fractions, floats or a 1-D numpy array. Floats are converted exactly.
+        ys: the values ``y_0, ..., y_N``.
+
+    Returns:
+        A :class:`~reluapprox.shallow.ShallowNetwork` with ``N`` neurons (knots
+        ``x_0, ..., x_{N-1}``) and exact weights such that ``net.exact(x_i) == y_i``.
+
+    Raises:
+        InvalidArgument: for fewer than 2 points, unequal lengths, nodes that are
+            not strictly increasing, NaN/inf, non-numeric entries or 2-D input.
+    """
+    x = as_rational_vector("xs", xs)
+    y = as_rational_vector("ys", ys)
+    if len(x) < 2:
+        fail("xs", xs, "at least 2 points")
+    if len(y) != len(x):
+        fail("ys", ys, f"as many values as xs has points ({len(x)}), got {len(y)}")
+    for k in range(1, len(x)):
+        if not x[k - 1] < x[k]:
+            fail("xs", xs, f"strictly increasing nodes; xs[{k - 1}] >= xs[{k}]")
+    weights, bias = interpolation_weights(x, y)
+    return ShallowNetwork(x[:-1], weights, bias)

@@ -1,0 +1,80 @@
+"""Shared test configuration: Hypothesis profiles and the location of the course data.
+
+Profiles (choose with ``HYPOTHESIS_PROFILE``; CI defaults to ``ci``, otherwise ``dev``):
+
+- ``dev``: few examples, fast feedback while editing.
+- ``ci``: the CI budget, derandomized so that every CI run checks the same examples.
+- ``thorough``: thousands of examples per property; run with ``pytest -n auto``.
+
+A failing example is printed by Hypothesis together with a ``@reproduce_failure``
+decorator; paste it above the test to replay exactly that example.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=2000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+_default_profile = "ci" if os.environ.get("CI") else "dev"
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default_profile))
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _shared_data_dir() -> Path:
+    override = os.environ.get("RELUAPPROX_DATA_DIR")
+    if override:
+        return Path(override)
+    return REPO_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The root of the repository (where pyproject.toml is)."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir() -> Path:
+    """``$RELUAPPROX_DATA_DIR`` or ``../shared/data``; skips the test when absent."""
+    path = _shared_data_dir()
+    if not path.is_dir():
+        pytest.skip(f"course data not found at {path} (set RELUAPPROX_DATA_DIR)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def fashion_mnist_dir(shared_data_dir: Path) -> Path:
+    """The directory holding the four Fashion-MNIST ``.gz`` files; skips when absent."""
+    path = Path(os.environ.get("FASHION_MNIST_DIR", shared_data_dir / "fashion-mnist"))
+    if not (path / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"Fashion-MNIST files not found in {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def course_csv(shared_data_dir: Path) -> Path:
+    """The course's two-class data set ``data_HW2_ex1.csv``; skips when absent."""
+    path = shared_data_dir / "data_HW2_ex1.csv"
+    if not path.is_file():
+        pytest.skip(f"course data set not found at {path}")
+    return path
