@@ -23,6 +23,7 @@ References:
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -36,9 +37,22 @@ from reluapprox.network import ReluNetwork
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["ShallowNetwork", "as_rational_vector"]
+__all__ = ["ShallowNetwork", "as_rational_vector", "float_or_inf"]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+def float_or_inf(q: Fraction) -> float:
+    """``float(q)`` rounded to nearest, or ``±inf`` when ``|q|`` exceeds the float range.
+
+    Examples:
+        >>> float_or_inf(Fraction(1, 3)) == 1 / 3, float_or_inf(Fraction(-(2**1100)))
+        (True, -inf)
+    """
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -math.inf
 
 
 def as_rational_vector(name: str, values: object) -> tuple[Fraction, ...]:
@@ -138,8 +152,8 @@ class ShallowNetwork:
         self._slopes = tuple(slopes)
         self._values = tuple(values)
         self._float_knots = np.array([float(v) for v in t], dtype=np.float64)
-        self._float_values = np.array([float(v) for v in values], dtype=np.float64)
-        self._float_last_slope = float(slopes[-1])
+        self._float_values = np.array([float_or_inf(v) for v in values], dtype=np.float64)
+        self._float_last_slope = float_or_inf(slopes[-1])
 
     # ------------------------------------------------------------------ structure
     @property
@@ -192,6 +206,8 @@ class ShallowNetwork:
         The value at each knot is the exact value rounded once; between knots the
         interpolation of :func:`numpy.interp` adds a few rounding errors, so the
         result agrees with :meth:`exact` to a few ulps of ``|f| + |slope * x|``.
+        This needs the slopes and knot values inside the float64 range; beyond it
+        they round to ``±inf`` and only :meth:`exact` is meaningful.
         """
         try:
             points = np.asarray(x, dtype=np.float64)

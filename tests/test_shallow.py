@@ -104,3 +104,12 @@ def test_to_torch_computes_same_function() -> None:
     with torch.no_grad():
         out = module(torch.from_numpy(x.reshape(-1, 1))).numpy()[:, 0]
     assert np.array_equal(out, net(x))
+
+
+def test_slopes_beyond_float_range_stay_exact() -> None:
+    tiny = Fraction(1, 2**1074)  # the smallest subnormal float
+    net = ShallowNetwork([0], [1 / tiny])
+    assert net.exact(tiny) == 1
+    assert net.exact(float(tiny)) == 1
+    assert net([-1.0, 0.0]).tolist() == [0.0, 0.0]
+    assert net([1.0]).tolist() == [float("inf")]
