@@ -1,0 +1,111 @@
+"""``reluapprox approximate``: a shallow ReLU network within eps of g, with its bound."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from reluapprox.approximation import (
+    DEFAULT_MAX_NEURONS,
+    DEFAULT_TIME_LIMIT,
+    approximate,
+    plot_approximation,
+)
+
+NAME = "approximate"
+HELP = "approximate g(x) within eps by a shallow ReLU network, with a certified bound"
+DESCRIPTION = """\
+Build f(x) = b + sum_k w_k relu(x - x_k), the piecewise-linear interpolant of g on
+a mesh, with max |g - f| <= bound < eps over the domain, and print the number of
+neurons, the bound, whether it is certified (a proof) and how it was obtained.
+EXPR is parsed safely (no eval): numbers, x, pi, e, + - * / ** and the functions
+abs atan cos cosh exp log max min relu sign sin sinh sqrt tan tanh.
+
+examples:
+  reluapprox approximate "sin(2*pi*x)" --eps 1e-4 --plot approximation.png
+  reluapprox approximate "sqrt(abs(x - 1/3))" --eps 1e-3 --domain -1 1
+  reluapprox approximate "x**2" --eps 1e-3 --domain -2 2 --lipschitz 4
+  reluapprox approximate "exp(3*x)" --eps 1e-6 --shifted
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add this subcommand's options to ``parser``."""
+    parser.add_argument("expr", metavar="EXPR", help="the function g, e.g. 'sin(2*pi*x)'")
+    parser.add_argument("--eps", type=float, required=True, help="tolerance, > 0")
+    parser.add_argument(
+        "--domain",
+        nargs=2,
+        type=float,
+        default=(0.0, 1.0),
+        metavar=("A", "B"),
+        help="the interval [A, B] (default 0 1)",
+    )
+    parser.add_argument(
+        "--lipschitz", type=float, metavar="L", help="a Lipschitz constant of g (uniform mesh)"
+    )
+    parser.add_argument(
+        "--mesh", choices=("adaptive", "uniform"), default="adaptive", help="default: adaptive"
+    )
+    parser.add_argument(
+        "--shifted",
+        action="store_true",
+        help="shift the node values off g: a non-interpolating near-best approximation "
+        "with about sqrt(2) fewer neurons on convex/concave pieces (adaptive mesh only)",
+    )
+    parser.add_argument(
+        "--max-neurons",
+        type=int,
+        default=DEFAULT_MAX_NEURONS,
+        metavar="N",
+        help=f"give up beyond N neurons (default {DEFAULT_MAX_NEURONS})",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=DEFAULT_TIME_LIMIT,
+        metavar="SECONDS",
+        help=f"give up after this many seconds (default {DEFAULT_TIME_LIMIT:g})",
+    )
+    parser.add_argument("--plot", type=Path, metavar="PNG", help="plot g, f and the error")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the result as JSON")
+
+
+def _progress(fraction: float, cells: int) -> None:
+    sys.stderr.write(f"\r  {100 * fraction:5.1f}% of the domain, {cells} cells ")
+    sys.stderr.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the subcommand; returns the exit status."""
+    progress = _progress if sys.stderr.isatty() else None
+    try:
+        res = approximate(
+            args.expr,
+            args.eps,
+            domain=tuple(args.domain),
+            lipschitz=args.lipschitz,
+            mesh=args.mesh,
+            interpolating=not args.shifted,
+            max_neurons=args.max_neurons,
+            time_limit=args.time_limit,
+            progress=progress,
+        )
+    finally:
+        if progress is not None:
+            sys.stderr.write("\r" + " " * 50 + "\r")
+    print(f"g:         {res.target.description} on [{res.domain[0]:g}, {res.domain[1]:g}]")
+    print(f"neurons:   {res.n_neurons}")
+    print(f"bound:     {res.bound:.6g}  (max |g - f| <= bound < eps = {res.eps:g})")
+    print(f"certified: {res.certified}")
+    print(f"method:    {res.method}")
+    print(f"time:      {res.seconds:.2f} s")
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(res.to_dict(), indent=2) + "\n")
+        print(f"wrote {args.json}")
+    if args.plot is not None:
+        print(f"wrote {plot_approximation(res, args.plot)}")
+    return 0

@@ -1,0 +1,379 @@
+"""One-variable target functions: safe parsing of strings, normalisation of inputs.
+
+:func:`approximate <reluapprox.approximation.approximate>` accepts a string such as
+``"sin(2*pi*x)"``, a sympy expression in one symbol or a Python callable. This
+module turns each into a :class:`Target`, one object that evaluates the function on
+float arrays (checking the values) and, for expressions, keeps the sympy expression
+so that :mod:`reluapprox.certify` can enclose it and its derivatives in intervals.
+
+Strings are never given to :func:`eval` or :func:`sympy.sympify` (both execute
+Python). :func:`parse_expression` walks the Python syntax tree and accepts only
+numbers, the variable, the constants ``pi`` and ``e``, the operators
+``+ - * / **`` and calls of the functions in :data:`FUNCTIONS`; it builds the sympy
+expression itself. Decimal literals are read exactly (``0.7`` is ``7/10``).
+
+Examples:
+    >>> parse_expression("sqrt(abs(x - 1/3))")
+    sqrt(Abs(x - 1/3))
+    >>> parse_expression("__import__('os').system('echo hi')")
+    Traceback (most recent call last):
+    ...
+    reluapprox.errors.InvalidExpression: g='__import__(...)' is invalid: expected ...
+    >>> t = as_target("exp(3*x)")
+    >>> t.kind, round(float(t([0.0, 1.0])[1]), 6)
+    ('expression', 20.085537)
+
+References:
+    Python documentation, :mod:`ast` (abstract syntax trees).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import numbers
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import sympy as sp
+
+from reluapprox._validation import fail
+from reluapprox.errors import EvaluationError, InvalidExpression
+
+__all__ = [
+    "CONSTANTS",
+    "FUNCTIONS",
+    "MAX_EXPONENT",
+    "MAX_LENGTH",
+    "SYMBOL",
+    "Target",
+    "as_target",
+    "parse_expression",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: The variable of parsed expressions (a real sympy symbol named ``x``).
+SYMBOL = sp.Symbol("x", real=True)
+
+#: Functions a string may call, by name, with their number of arguments.
+FUNCTIONS: dict[str, tuple[Callable[..., Any], int]] = {
+    "abs": (sp.Abs, 1),
+    "atan": (sp.atan, 1),
+    "cos": (sp.cos, 1),
+    "cosh": (sp.cosh, 1),
+    "exp": (sp.exp, 1),
+    "log": (sp.log, 1),
+    "max": (sp.Max, 2),
+    "min": (sp.Min, 2),
+    "relu": (lambda u: sp.Max(u, 0), 1),
+    "sign": (sp.sign, 1),
+    "sin": (sp.sin, 1),
+    "sinh": (sp.sinh, 1),
+    "sqrt": (sp.sqrt, 1),
+    "tan": (sp.tan, 1),
+    "tanh": (sp.tanh, 1),
+}
+
+#: Named constants a string may use.
+CONSTANTS: dict[str, sp.Expr] = {"e": sp.E, "pi": sp.pi}
+
+#: Longest accepted string (characters).
+MAX_LENGTH = 1000
+
+#: Largest accepted absolute value of a numeric exponent (``x**1001`` is refused),
+#: so that a string such as ``9**9**9`` cannot make sympy compute a huge integer.
+MAX_EXPONENT = 1000
+
+#: sympy node types an expression may contain (what reluapprox.certify can enclose).
+_ALLOWED_NODES: tuple[type, ...] = (
+    sp.Symbol,
+    sp.Number,
+    sp.NumberSymbol,
+    sp.Add,
+    sp.Mul,
+    sp.Pow,
+    sp.Abs,
+    sp.sign,
+    sp.Max,
+    sp.Min,
+    sp.exp,
+    sp.log,
+    sp.sin,
+    sp.cos,
+    sp.tan,
+    sp.atan,
+    sp.sinh,
+    sp.cosh,
+    sp.tanh,
+)
+
+_ACCEPTED = "an expression in x using numbers, pi, e, + - * / ** and the functions " + ", ".join(
+    sorted(FUNCTIONS)
+)
+
+
+def _refuse(text: str, why: str) -> InvalidExpression:
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    if "__" in shown or "import" in shown:
+        shown = shown.split("(", 1)[0] + "(...)"
+    return InvalidExpression(f"g={shown!r} is invalid: expected {_ACCEPTED} ({why})")
+
+
+def parse_expression(text: str) -> sp.Expr:
+    """Parse ``text`` into a sympy expression in :data:`SYMBOL`, with a whitelist.
+
+    Args:
+        text: e.g. ``"sin(2*pi*x)"``, ``"1/(1 + 25*x**2)"``, ``"abs(x - 1/3)**0.7"``.
+
+    Returns:
+        The sympy expression (decimals become exact rationals).
+
+    Raises:
+        InvalidExpression: for anything but numbers, ``x``, ``pi``, ``e``, the
+            operators ``+ - * / **`` (and unary ``+ -``) and calls of
+            :data:`FUNCTIONS` with the right number of positional arguments:
+            attribute access, subscripts, lambdas, other names, keywords, strings,
+            too long input or too large exponents are all refused.
+
+    Examples:
+        >>> parse_expression("2*x**2 - 0.5")
+        2*x**2 - 1/2
+        >>> parse_expression("x.real")
+        Traceback (most recent call last):
+        ...
+        reluapprox.errors.InvalidExpression: g='x.real' is invalid: expected ... (attribute access is not allowed)
+    """  # noqa: E501
+    if not isinstance(text, str):
+        raise InvalidExpression(f"g={text!r} is invalid: expected a string")
+    if len(text) > MAX_LENGTH:
+        raise _refuse(text, f"longer than {MAX_LENGTH} characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as error:
+        raise _refuse(text, f"syntax error: {error.msg}") from None
+    except (ValueError, RecursionError, MemoryError):
+        raise _refuse(text, "cannot be parsed") from None
+    try:
+        return _build(tree.body, text.strip())
+    except RecursionError:
+        raise _refuse(text, "nested too deeply") from None
+
+
+def _build(node: ast.AST, source: str) -> sp.Expr:
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _refuse(source, f"the literal {value!r} is not a real number")
+        if isinstance(value, int):
+            return sp.Integer(value)
+        segment = ast.get_source_segment(source, node) or repr(value)
+        if not math.isfinite(value):
+            raise _refuse(source, f"the literal {segment} is not finite")
+        try:
+            exact = Fraction(segment.replace("_", ""))
+        except (ValueError, ZeroDivisionError):
+            exact = Fraction(value)
+        return sp.Rational(exact.numerator, exact.denominator)
+    if isinstance(node, ast.Name):
+        if node.id == SYMBOL.name:
+            return SYMBOL
+        if node.id in CONSTANTS:
+            return CONSTANTS[node.id]
+        raise _refuse(source, f"unknown name {node.id!r}")
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = _build(node.operand, source)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp):
+        left = _build(node.left, source)
+        right = _build(node.right, source)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Div):
+            if right == 0:
+                raise _refuse(source, "division by zero")
+            return left / right
+        if isinstance(node.op, ast.Pow):
+            if right.is_number and not abs(right) <= MAX_EXPONENT:
+                raise _refuse(source, f"an exponent larger than {MAX_EXPONENT} in absolute value")
+            if left == 0 and right.is_number and right.is_negative:
+                raise _refuse(source, "division by zero")
+            return sp.Pow(left, right)
+        raise _refuse(source, f"the operator {type(node.op).__name__} is not allowed")
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            what = node.func.id if isinstance(node.func, ast.Name) else "an expression"
+            raise _refuse(source, f"calling {what!r} is not allowed")
+        if node.keywords:
+            raise _refuse(source, "keyword arguments are not allowed")
+        function, arity = FUNCTIONS[node.func.id]
+        if len(node.args) != arity:
+            raise _refuse(source, f"{node.func.id} takes {arity} argument(s)")
+        args = [_build(arg, source) for arg in node.args]
+        result: sp.Expr = function(*args)
+        return result
+    if isinstance(node, ast.Attribute):
+        raise _refuse(source, "attribute access is not allowed")
+    raise _refuse(source, f"{type(node).__name__} is not allowed")
+
+
+def _check_sympy(expr: sp.Basic) -> tuple[sp.Expr, sp.Symbol]:
+    if not isinstance(expr, sp.Expr):
+        raise InvalidExpression(f"g={expr!r} is invalid: expected a sympy expression (sp.Expr)")
+    free = expr.free_symbols
+    if len(free) > 1:
+        names = ", ".join(sorted(str(s) for s in free))
+        raise InvalidExpression(
+            f"g={expr!r} is invalid: expected an expression in one symbol, got {names}"
+        )
+    for sub in sp.preorder_traversal(expr):
+        if not isinstance(sub, _ALLOWED_NODES):
+            raise InvalidExpression(
+                f"g={expr!r} is invalid: expected {_ACCEPTED} "
+                f"({type(sub).__name__} is not supported)"
+            )
+        if isinstance(sub, sp.Number) and not sub.is_real:
+            raise InvalidExpression(f"g={expr!r} is invalid: expected real coefficients")
+    symbol = next(iter(free)) if free else SYMBOL
+    if free:
+        # Work with a real symbol so that sympy simplifies |x|' = sign(x) etc.
+        expr = expr.subs(symbol, SYMBOL)
+    return expr, SYMBOL
+
+
+class Target:
+    """A real function of one variable, ready for evaluation on float arrays.
+
+    Build it with :func:`as_target`. Attributes:
+
+    - ``kind``: ``"expression"`` (string or sympy input) or ``"callable"``;
+    - ``expr``: the sympy expression in :data:`SYMBOL` (``None`` for callables);
+    - ``description``: a short text for messages and plots.
+
+    Calling it on a float array returns float64 values of the same shape, or raises
+    :class:`~reluapprox.errors.EvaluationError` (naming the first bad point) when the
+    function raises or returns NaN, infinity, complex values or the wrong shape.
+    """
+
+    __slots__ = ("_float", "_vectorised", "description", "expr", "kind")
+
+    def __init__(
+        self,
+        kind: str,
+        description: str,
+        *,
+        expr: sp.Expr | None = None,
+        function: Callable[..., Any] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.description = description
+        self.expr = expr
+        self._vectorised: bool | None = None
+        if expr is not None:
+            self._float: Callable[..., Any] = sp.lambdify(SYMBOL, expr, modules="numpy")
+            self._vectorised = True
+        else:
+            assert function is not None
+            self._float = function
+
+    def __repr__(self) -> str:
+        return f"Target({self.kind}: {self.description})"
+
+    def __call__(self, x: npt.ArrayLike) -> FloatArray:
+        points = np.asarray(x, dtype=np.float64)
+        flat = points.reshape(-1)
+        values = self._evaluate(flat)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            where = float(flat[int(np.flatnonzero(bad)[0])])
+            raise EvaluationError(
+                f"g({where!r}) = {values[bad][0]!r}: expected a finite real value; "
+                "g must be defined and finite on the whole domain"
+            )
+        return values.reshape(points.shape)
+
+    def _evaluate(self, flat: FloatArray) -> FloatArray:
+        if self._vectorised is not False:
+            out = self._call_vectorised(flat)
+            if out is not None:
+                self._vectorised = True
+                return out
+            if self.expr is not None:  # pragma: no cover - lambdify always vectorises
+                raise EvaluationError(f"cannot evaluate {self.description} on an array")
+            self._vectorised = False
+        return np.array([self._call_scalar(float(v)) for v in flat], dtype=np.float64)
+
+    def _call_vectorised(self, flat: FloatArray) -> FloatArray | None:
+        try:
+            with np.errstate(all="ignore"):
+                out = self._float(flat.copy())
+        except Exception:
+            if self.expr is not None:
+                raise
+            return None
+        if isinstance(out, np.ndarray) and out.shape == flat.shape:
+            if out.dtype.kind == "c":
+                if self.expr is None:
+                    raise EvaluationError(
+                        f"{self.description} returned complex values: expected real values"
+                    )
+                return np.where(out.imag == 0, out.real, np.nan).astype(np.float64)
+            if out.dtype.kind in "fiu":
+                return out.astype(np.float64)
+        if self.expr is not None and np.ndim(out) == 0:  # a constant expression
+            return np.full(flat.shape, float(out), dtype=np.float64)
+        return None
+
+    def _call_scalar(self, x: float) -> float:
+        try:
+            with np.errstate(all="ignore"):
+                value = self._float(x)
+        except Exception as error:
+            raise EvaluationError(f"g({x!r}) raised {type(error).__name__}: {error}") from error
+        if isinstance(value, np.ndarray) and value.shape == ():
+            value = value[()]
+        if isinstance(value, (complex, np.complexfloating)):
+            raise EvaluationError(f"g({x!r}) = {value!r}: expected a real value, not complex")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise EvaluationError(
+                f"g({x!r}) returned {value!r} of type {type(value).__name__}: expected one "
+                "real number per point (a scalar function) or an array of the input's "
+                "shape (a vectorised function)"
+            )
+        return float(value)
+
+
+def as_target(g: object) -> Target:
+    """Normalise ``g`` (string, sympy expression or callable) into a :class:`Target`.
+
+    Raises:
+        InvalidExpression: for strings or sympy expressions that are not a function
+            of (at most) one variable built from the supported operations.
+        InvalidArgument: for anything else that is not callable.
+
+    Examples:
+        >>> as_target("x**2").expr
+        x**2
+        >>> import math
+        >>> as_target(math.sin)([0.0, 0.5]).round(4).tolist()
+        [0.0, 0.4794]
+    """
+    if isinstance(g, Target):
+        return g
+    if isinstance(g, str):
+        expr = parse_expression(g)
+        return Target("expression", g.strip(), expr=expr)
+    if isinstance(g, sp.Basic):
+        expr, _ = _check_sympy(g)
+        return Target("expression", str(expr), expr=expr)
+    if not callable(g):
+        fail("g", g, "a string such as 'sin(2*pi*x)', a sympy expression or a callable")
+    name = getattr(g, "__name__", type(g).__name__)
+    return Target("callable", f"callable {name}", function=g)

@@ -1,0 +1,612 @@
+"""Meshes for piecewise-linear interpolation: uniform, adaptive (certified) and sampled.
+
+Every mesh here is a strictly increasing list of *floats* ``a = x_0 < ... < x_N = b``;
+floats are exact binary rationals, so the knots of the network are exactly the
+points where ``g`` was evaluated (no rounding of the nodes to account for).
+
+- :func:`uniform_nodes`: the floats nearest to ``a + i (b - a) / N``.
+- :func:`adaptive_mesh`: marches from ``a`` to ``b`` and takes each cell as long as
+  its proved bound (:class:`~reluapprox.certify.CellCertifier`) stays below the
+  target; for smooth ``g`` this approaches the equidistribution optimum
+  ``N* = int sqrt|g''| / sqrt(8 eps)`` (see the docs page "Approximation").
+- :func:`certified_uniform_mesh`: the uniform mesh, refined until every cell
+  certifies.
+- :func:`shifted_mesh`: the adaptive march with node values shifted off ``g``
+  (a non-interpolating near-best approximation, about ``sqrt 2`` fewer cells).
+- :func:`sampled_mesh`: bisection driven by sampled errors (for callables
+  without a modulus; the result is an estimate, not a proof).
+
+All loops are bounded by ``max_neurons`` and a deadline and raise
+:class:`~reluapprox.errors.BudgetExceeded` saying which limit was hit and how far
+they got.
+
+Examples:
+    >>> uniform_nodes(0.0, 1.0, 4)
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    >>> import sympy as sp
+    >>> from reluapprox.certify import CellCertifier
+    >>> from reluapprox.expr import SYMBOL
+    >>> mesh = adaptive_mesh(CellCertifier(SYMBOL**2), 0.0, 1.0, 1e-4)
+    >>> mesh.n_cells, max(mesh.bounds) <= 1e-4  # h^2/8 * 2 <= 1e-4: h <= 0.02, N* = 50
+    (51, True)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import sympy as sp
+
+from reluapprox._validation import check_positive_int
+from reluapprox.certify import CellCertifier, Node
+from reluapprox.errors import BudgetExceeded, CertificationError
+from reluapprox.expr import SYMBOL, Target
+
+__all__ = [
+    "ACCEPT_FRACTION",
+    "ESTIMATE_SAFETY",
+    "Mesh",
+    "Progress",
+    "adaptive_mesh",
+    "certified_uniform_mesh",
+    "sampled_mesh",
+    "shifted_mesh",
+    "uniform_nodes",
+    "uniform_start",
+]
+
+#: The adaptive march accepts a cell once its bound is at least this fraction of the
+#: target (or after a few trials): cells within ~1% of the longest admissible one.
+ACCEPT_FRACTION = 0.98
+
+#: The predicted next cell is shortened by this factor so that it usually passes at
+#: once (a bound ``E ~ h**2`` then lands in ``[ACCEPT_FRACTION, 1] * target``).
+PREDICTION_SHRINK = 0.995
+
+#: Trials per cell of the adaptive march before it settles for the best passing one.
+MAX_TRIALS = 8
+
+#: Estimated (sampled) bounds are the sampled maximum times this factor.
+ESTIMATE_SAFETY = 2.0
+
+#: Interior sample points per cell (as fractions of the cell) of :func:`sampled_mesh`.
+SAMPLE_POINTS = (0.25, 0.5, 0.75)
+
+#: After each cell the adaptive march tries a cell ``JUMP_START`` times longer
+#: over which ``g`` varies by less than the target (see ``_jump``): one cheap range
+#: evaluation per cell, and the way past singular points such as ``x sin(1/x)`` at 0.
+JUMP_START = 64
+
+#: Seconds between two calls of a progress callback.
+PROGRESS_INTERVAL = 0.5
+
+#: ``progress(fraction_of_domain_done, cells_so_far)``.
+Progress = Callable[[float, int], None]
+
+
+@dataclass
+class Mesh:
+    """A mesh with its node values and per-cell bounds.
+
+    Attributes:
+        nodes: the floats ``x_0 < ... < x_N``.
+        values: exact node values ``y_i`` (Fractions).
+        radii: ``|g(x_i) - y_i| <= radii[i]`` (certified meshes) or 0.
+        bounds: per cell, an upper bound (proved or estimated) of ``sup |g - f|``.
+        methods: how many cells used each kind of bound.
+    """
+
+    nodes: list[float]
+    values: list[Fraction]
+    radii: list[float]
+    bounds: list[float]
+    methods: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_cells(self) -> int:
+        """The number of cells ``N`` (= neurons of the interpolating network)."""
+        return len(self.nodes) - 1
+
+
+class _Budget:
+    def __init__(
+        self,
+        a: float,
+        b: float,
+        max_neurons: int,
+        deadline: float | None,
+        time_limit: float | None,
+        progress: Progress | None,
+    ) -> None:
+        self.a, self.b = a, b
+        self.max_neurons = max_neurons
+        self.deadline = deadline
+        self.time_limit = time_limit
+        self.progress = progress
+        self.next_report = time.monotonic() + PROGRESS_INTERVAL
+
+    def check(self, x: float, cells: int) -> None:
+        where = f"[{self.a!r}, {x!r}] ({100 * (x - self.a) / (self.b - self.a):.1f}% of the domain)"
+        if cells > self.max_neurons:
+            raise BudgetExceeded(
+                f"max_neurons={self.max_neurons} was hit: {cells} cells were needed to "
+                f"cover {where}; increase max_neurons or eps"
+            )
+        now = time.monotonic()
+        if self.deadline is not None and now > self.deadline:
+            raise BudgetExceeded(
+                f"time_limit={self.time_limit!r} s was hit after covering {where} with "
+                f"{cells} cells; increase time_limit or eps"
+            )
+        if self.progress is not None and now >= self.next_report:
+            self.progress((x - self.a) / (self.b - self.a), cells)
+            self.next_report = now + PROGRESS_INTERVAL
+
+
+def uniform_nodes(a: float, b: float, n: int) -> list[float]:
+    """The floats nearest to ``a + i (b - a) / n`` for ``i = 0..n`` (exact endpoints).
+
+    Raises:
+        InvalidArgument: if ``n < 1``; CertificationError if the floats between
+            ``a`` and ``b`` are too few for ``n`` distinct nodes.
+    """
+    check_positive_int("n", n)
+    fa, fb = Fraction(a), Fraction(b)
+    nodes = [float(fa + (fb - fa) * i / n) for i in range(n + 1)]
+    if any(not nodes[i] < nodes[i + 1] for i in range(n)):
+        raise CertificationError(f"[{a!r}, {b!r}] has too few floats for {n} distinct cells")
+    return nodes
+
+
+def _march_failure(x: float, bound: float | None, reason: str, eps_target: float) -> None:
+    shown = "unbounded" if bound is None else f"{bound:.3g}"
+    raise CertificationError(
+        f"cannot certify |g - f| < eps near x={x!r}: even the shortest float cell "
+        f"[{x!r}, {math.nextafter(x, math.inf)!r}] has bound {shown} > {eps_target:.3g} "
+        f"({reason}); g is probably discontinuous or unbounded there"
+    )
+
+
+def _jump(
+    certifier: CellCertifier, left: Node, h: float, b: float, target: float
+) -> tuple[Node, float, str] | None:
+    """A long cell over a region where ``g`` varies by less than the target, if any.
+
+    Near a singular point where ``int sqrt|g''|`` diverges (``x sin(1/x)`` at 0)
+    the C^2 cells shrink without end, while one cell across the point would pass
+    the oscillation bound. Cells ``JUMP_START * h * 2**k`` long are tried while the
+    enclosure of ``g`` on them is narrower than ``0.9 * target``; the longest is then
+    certified like any other cell.
+    """
+    x = left.x
+    length = JUMP_START * h
+    if x + length >= b:
+        length = b - x
+    width = certifier.range_width(x, x + length)
+    if width is None or width > 0.9 * target:
+        return None
+    for _ in range(64):
+        longer = min(2 * length, b - x)
+        if longer <= length:
+            break
+        width = certifier.range_width(x, x + longer)
+        if width is None or width > 0.9 * target:
+            break
+        length = longer
+    right = certifier.node(b if x + length >= b else x + length)
+    bound, how = certifier.cell_bound(left, right, target=target)
+    if bound is None or bound > target:
+        return None
+    return right, bound, how
+
+
+def adaptive_mesh(
+    certifier: CellCertifier,
+    a: float,
+    b: float,
+    target: float,
+    *,
+    max_neurons: int = 10**6,
+    deadline: float | None = None,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+) -> Mesh:
+    """March from ``a`` to ``b`` taking the longest cell whose proved bound is <= ``target``.
+
+    At ``x`` the next cell ``[x, x + h]`` is found by a few trials: a trial that
+    passes (bound ``E <= target``) is accepted once ``E >= ACCEPT_FRACTION * target``,
+    otherwise ``h`` is rescaled by ``sqrt(target / E)`` (the C^2 bound scales like
+    ``h**2``) and bracketed between the longest passing and the shortest failing
+    trial. Where nothing passes, ``h`` shrinks geometrically; a failing cell of one
+    float's width raises :class:`~reluapprox.errors.CertificationError` (a jump).
+    After each cell a much longer cell over which ``g`` varies by less than the
+    target is tried as well (``_jump``), to get past singular points.
+
+    Args:
+        certifier: the per-cell bounds of ``g``.
+        a: the left end of the domain.
+        b: the right end.
+        target: the bound every cell must satisfy (including node radii).
+        max_neurons: the largest number of cells.
+        deadline: ``time.monotonic()`` value after which to give up (or ``None``).
+        time_limit: the time limit the deadline came from (for the message).
+        progress: called as ``progress(fraction_done, cells)`` every 0.5 s.
+
+    Raises:
+        BudgetExceeded: more than ``max_neurons`` cells, or past ``deadline``.
+        CertificationError: no cell starting at some ``x`` can be certified.
+        EvaluationError: ``g`` has no finite value at a node.
+    """
+    budget = _Budget(a, b, max_neurons, deadline, time_limit, progress)
+    left = certifier.node(a)
+    nodes, values, radii = [a], [left.fraction], [left.radius]
+    bounds: list[float] = []
+    methods: dict[str, int] = {}
+    h = (b - a) / 16
+    previous = 0.0
+    x = a
+    while x < b:
+        budget.check(x, len(bounds) + 1)
+        best: tuple[Node, float, str] | None = None
+        lo_h, hi_h = 0.0, math.inf
+        trials = 0
+        while True:
+            trials += 1
+            right_x = x + h
+            if right_x >= b:
+                right_x, h = b, b - x
+            if not right_x > x:
+                _march_failure(x, None, "float resolution reached", target)
+            right = certifier.node(right_x)
+            bound, how = certifier.cell_bound(left, right, target=target)
+            if bound is not None and bound <= target:
+                best, lo_h = (right, bound, how), h
+                if right_x == b or bound >= ACCEPT_FRACTION * target or trials >= MAX_TRIALS:
+                    break
+                factor = min(4.0, math.sqrt(target / bound) * 0.999) if bound > 0 else 4.0
+            else:
+                hi_h = h
+                if best is not None and trials >= MAX_TRIALS:
+                    break
+                if bound is None or how != "C2":
+                    factor = 0.1
+                else:
+                    factor = min(0.99, max(0.1, math.sqrt(target / bound) * 0.999))
+                if h <= 4 * math.ulp(x) + 5e-324:
+                    _march_failure(x, bound, how, target)
+            new_h = h * factor
+            if not lo_h < new_h < hi_h:
+                if best is not None and hi_h <= lo_h * 1.01:
+                    break
+                new_h = (lo_h + hi_h) / 2 if lo_h > 0 else h * factor
+            h = new_h
+            if best is not None and not lo_h < h < hi_h:
+                break
+        right, bound, how = best
+        if right.x < b:
+            jump = _jump(certifier, left, right.x - x, b, target)
+            if jump is not None and jump[0].x > right.x:
+                right, bound, how = jump
+        nodes.append(right.x)
+        values.append(right.fraction)
+        radii.append(right.radius)
+        bounds.append(bound)
+        methods[how] = methods.get(how, 0) + 1
+        # Predict the next cell: this cell's optimal length, times the ratio of the
+        # optimal lengths of the last two cells, slightly shortened to pass at once.
+        optimal = (right.x - x) * (min(2.0, math.sqrt(target / bound)) if bound > 0 else 2.0)
+        ratio = min(2.0, max(0.5, optimal / previous)) if previous > 0 else 1.0
+        previous = optimal
+        h = optimal * ratio * PREDICTION_SHRINK
+        x, left = right.x, right
+    return Mesh(nodes, values, radii, bounds, methods)
+
+
+def certified_uniform_mesh(
+    certifier: CellCertifier,
+    a: float,
+    b: float,
+    target: float,
+    *,
+    start: int = 16,
+    max_neurons: int = 10**6,
+    deadline: float | None = None,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+) -> Mesh:
+    """The uniform mesh with the fewest cells found such that every cell certifies.
+
+    Starting from ``start`` cells, a failing cell with C^2 bound ``E`` rescales the
+    number of cells by ``sqrt(E / target)`` (at least 1.02, at most 16; a factor 4
+    for oscillation bounds) and the mesh is certified again.
+
+    Raises:
+        BudgetExceeded: the number of cells would exceed ``max_neurons``, or the
+            deadline passed.
+    """
+    n = max(1, start)
+    while True:
+        budget = _Budget(a, b, max_neurons, deadline, time_limit, progress)
+        budget.check(a, n)
+        nodes = uniform_nodes(a, b, n)
+        left = certifier.node(a)
+        mesh = Mesh([a], [left.fraction], [left.radius], [], {})
+        worst: tuple[float | None, str] | None = None
+        for i in range(1, n + 1):
+            budget.check(nodes[i - 1], n)
+            right = certifier.node(nodes[i])
+            bound, how = certifier.cell_bound(left, right, target=target)
+            if bound is None or bound > target:
+                if bound is None or how != "C2":
+                    worst = (bound, how)
+                    break
+                if worst is None or (worst[0] is not None and bound > worst[0]):
+                    worst = (bound, how)
+            else:
+                mesh.nodes.append(right.x)
+                mesh.values.append(right.fraction)
+                mesh.radii.append(right.radius)
+                mesh.bounds.append(bound)
+                mesh.methods[how] = mesh.methods.get(how, 0) + 1
+            left = right
+        if worst is None:
+            return mesh
+        bound, how = worst
+        if bound is None or how != "C2":
+            factor = 4.0
+        else:
+            factor = min(16.0, max(1.02, math.sqrt(bound / target) * 1.001))
+        n = max(n + 1, math.ceil(n * factor))
+
+
+def uniform_start(expr: sp.Expr, a: float, b: float, target: float, *, samples: int = 4097) -> int:
+    """A first guess of the uniform cell count, ``(b - a) sqrt(max|g''| / (8 target))``.
+
+    ``max |g''|`` is sampled in float64 (a guess only; the mesh is certified after).
+    Returns 16 when ``g''`` is not finite at the samples (a singularity).
+    """
+    try:
+        second = sp.lambdify(SYMBOL, sp.diff(expr, SYMBOL, 2), modules="numpy")
+        with np.errstate(all="ignore"):
+            values = np.asarray(second(np.linspace(a, b, samples)), dtype=np.float64)
+    except (NameError, TypeError, ValueError):  # DiracDelta etc.: not C^2
+        return 16
+    if values.ndim == 0:
+        values = np.full(samples, float(values))
+    if not np.isfinite(values).all():
+        return 16
+    peak = float(np.abs(values).max())
+    return max(1, math.ceil((b - a) * math.sqrt(peak / (8 * target))))
+
+
+def sampled_mesh(
+    target_function: Target,
+    a: float,
+    b: float,
+    eps: float,
+    *,
+    start: int = 32,
+    max_neurons: int = 10**6,
+    deadline: float | None = None,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+) -> Mesh:
+    """Bisect cells until ``ESTIMATE_SAFETY * (sampled error) < eps`` on every cell.
+
+    The sampled error of a cell is the largest ``|g - f|`` at the points
+    :data:`SAMPLE_POINTS` of the cell; the returned bounds are estimates, not proofs.
+
+    Raises:
+        BudgetExceeded: the mesh would exceed ``max_neurons`` cells, or the deadline.
+        CertificationError: a cell of one float's width still misses the target
+            (``g`` jumps there).
+        EvaluationError: from ``g``.
+    """
+    nodes = uniform_nodes(a, b, start)
+    values = target_function(np.array(nodes))
+    done_x: list[float] = []
+    done_bounds: list[float] = []
+    # pending cells: (left, right, f(left), f(right))
+    pending = [
+        (nodes[i], nodes[i + 1], float(values[i]), float(values[i + 1])) for i in range(start)
+    ]
+    budget = _Budget(a, b, max_neurons, deadline, time_limit, progress)
+    fractions = np.array(SAMPLE_POINTS)
+    while pending:
+        budget.check(max((c[0] for c in pending), default=a), len(done_x) + len(pending))
+        lefts = np.array([c[0] for c in pending])
+        rights = np.array([c[1] for c in pending])
+        ylefts = np.array([c[2] for c in pending])
+        yrights = np.array([c[3] for c in pending])
+        points = lefts[:, None] + (rights - lefts)[:, None] * fractions[None, :]
+        sampled = target_function(points)
+        chords = ylefts[:, None] + (yrights - ylefts)[:, None] * fractions[None, :]
+        errors = ESTIMATE_SAFETY * np.abs(sampled - chords).max(axis=1)
+        split: list[tuple[float, float, float, float]] = []
+        for k, cell in enumerate(pending):
+            if errors[k] < eps:
+                done_x.append(cell[0])
+                done_bounds.append(float(errors[k]))
+                continue
+            mid = float(points[k, 1])
+            if not cell[0] < mid < cell[1]:
+                raise CertificationError(
+                    f"cannot reach eps={eps!r} near x={cell[0]!r}: the sampled error stays "
+                    f"{errors[k] / ESTIMATE_SAFETY:.3g} on a cell one float wide; g appears "
+                    "to be discontinuous there"
+                )
+            ymid = float(sampled[k, 1])
+            split += [(cell[0], mid, cell[2], ymid), (mid, cell[1], ymid, cell[3])]
+        pending = split
+    order = np.argsort(done_x)
+    xs = [float(done_x[i]) for i in order] + [b]
+    bounds = [done_bounds[i] for i in order]
+    ys = target_function(np.array(xs))
+    return Mesh(
+        xs,
+        [Fraction(float(v)) for v in ys],
+        [0.0] * len(xs),
+        bounds,
+        {"sampled": len(bounds)},
+    )
+
+
+#: Node shift of :func:`shifted_mesh`, as a fraction of the target (slack for radii).
+SHIFT_FRACTION = Fraction(999_999, 1_000_000)
+
+#: ``(right node, its shift, cell bound, sign of g'' on the cell, allowed / used width)``.
+_Step = tuple[Node, Fraction, float, int, float]
+
+
+def _shifted_step(
+    certifier: CellCertifier,
+    left: Node,
+    s_a: Fraction,
+    b: float,
+    h: float,
+    target: Fraction,
+    hold: int | None,
+    force_zero: bool,
+) -> _Step | None:
+    """The longest feasible cell from ``left`` with shift ``s_a``; ``None`` asks to backtrack."""
+    x = left.x
+    shift = target * SHIFT_FRACTION
+    sign_a = 0 if s_a == 0 else (-1 if s_a > 0 else 1)  # s = -sign * shift
+    best: _Step | None = None
+    lo_h, hi_h = 0.0, math.inf
+    trials = 0
+    while True:
+        trials += 1
+        right_x = x + h
+        if right_x >= b:
+            right_x, h = b, b - x
+        if not right_x > x:
+            _march_failure(x, None, "float resolution reached", float(target))
+        right = certifier.node(right_x)
+        found = certifier.error_range(left, right)
+        bound: float | None = None
+        if found is not None:
+            lo, hi, sign = found
+            if sign_a != 0 and sign != sign_a:
+                return None  # g'' changes sign (or g is not smooth): the shift must be 0
+            zero = force_zero or sign == 0 or (hold is not None and sign == hold)
+            s_b = Fraction(0) if zero else -sign * shift
+            worst = max(hi - min(s_a, s_b), max(s_a, s_b) - lo)
+            bound = float(worst)
+            if Fraction(bound) < worst:
+                bound = math.nextafter(bound, math.inf)
+            width = hi - lo
+            allowed = 2 * target - abs(s_a - s_b)
+            ratio = float(allowed / width) if width > 0 else 16.0
+            if worst <= target:
+                best, lo_h = (right, s_b, bound, sign, ratio), h
+                # a shifted cell is as long as it can be when its error range fills
+                # the allowed width; an unshifted one when its bound reaches the target
+                full = (
+                    width >= Fraction(ACCEPT_FRACTION) * allowed
+                    if sign != 0 and s_b != 0
+                    else worst >= Fraction(ACCEPT_FRACTION) * target
+                )
+                if right_x == b or full or trials >= MAX_TRIALS:
+                    break
+                factor = min(4.0, math.sqrt(ratio) * 0.999) if sign != 0 else 2.0
+            else:
+                hi_h = h
+                if best is not None and trials >= MAX_TRIALS:
+                    break
+                factor = min(0.99, max(0.1, math.sqrt(max(ratio, 0.0)) * 0.999))
+                if sign == 0:
+                    factor = 0.1
+        else:
+            hi_h = h
+            factor = 0.1
+        if best is None and h <= 4 * math.ulp(x) + 5e-324:
+            _march_failure(x, bound, "no finite bound", float(target))
+        new_h = h * factor
+        if not lo_h < new_h < hi_h:
+            if best is not None and hi_h <= lo_h * 1.01:
+                break
+            new_h = (lo_h + hi_h) / 2 if lo_h > 0 else h * factor
+        h = new_h
+        if best is not None and not lo_h < h < hi_h:
+            break
+    return best
+
+
+def shifted_mesh(
+    certifier: CellCertifier,
+    a: float,
+    b: float,
+    target: float,
+    *,
+    max_neurons: int = 10**6,
+    deadline: float | None = None,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+) -> Mesh:
+    """Adaptive mesh whose node values are shifted off ``g``: a near-best approximation.
+
+    Where ``g`` is convex on a cell, ``g - chord`` lies in ``[-E, 0]``; lowering the
+    chord by ``S ~ target`` puts ``g - f`` in ``[S - E, S]``, so cells with
+    ``E <= 2 target`` (``sqrt 2`` longer) are admissible. The node shifts are
+    ``-S`` on convex runs, ``+S`` on concave runs and ``0`` where ``g''`` may change
+    sign or ``g`` is not smooth; where a run ends, the march backtracks one cell and
+    redoes it ending with shift 0 (a cell with ``E <= target``). Every cell is
+    certified by :meth:`~reluapprox.certify.CellCertifier.error_range`.
+
+    Raises:
+        BudgetExceeded, CertificationError, EvaluationError: as :func:`adaptive_mesh`.
+    """
+    budget = _Budget(a, b, max_neurons, deadline, time_limit, progress)
+    t = Fraction(target)
+    nodes = [certifier.node(a)]
+    shifts = [Fraction(0)]
+    bounds: list[float] = []
+    signs: list[int] = []
+    hold: int | None = None
+    h = (b - a) / 16
+    while nodes[-1].x < b:
+        budget.check(nodes[-1].x, len(bounds) + 1)
+        step = _shifted_step(certifier, nodes[-1], shifts[-1], b, h, t, hold, False)
+        if step is None:
+            # A run of one sign ends at this node: redo the previous cell ending with 0.
+            hold = signs[-1]
+            last = nodes.pop()
+            shifts.pop()
+            bounds.pop()
+            signs.pop()
+            h = last.x - nodes[-1].x
+            step = _shifted_step(certifier, nodes[-1], shifts[-1], b, h, t, hold, True)
+            if step is None:  # pragma: no cover - a cell of the same sign ramps to 0
+                raise CertificationError(f"shifted mesh: no cell found at x={nodes[-1].x!r}")
+        right, s_b, bound, sign, ratio = step
+        if shifts[-1] == 0 and s_b == 0 and right.x < b:
+            # between two unshifted nodes the cell is an interpolation cell: jump as
+            # adaptive_mesh does past singular points
+            jump = _jump(certifier, nodes[-1], right.x - nodes[-1].x, b, target)
+            if jump is not None and jump[0].x > right.x:
+                right, bound, sign, ratio = jump[0], jump[1], 0, 1.0
+        if hold is not None and sign != hold:
+            hold = None
+        h = (right.x - nodes[-1].x) * min(2.0, math.sqrt(ratio)) * PREDICTION_SHRINK
+        nodes.append(right)
+        shifts.append(s_b)
+        bounds.append(bound)
+        signs.append(sign)
+    values = [node.fraction + s for node, s in zip(nodes, shifts, strict=True)]
+    methods: dict[str, int] = {}
+    for sign in signs:
+        key = "shifted" if sign != 0 else "unshifted"
+        methods[key] = methods.get(key, 0) + 1
+    return Mesh(
+        [node.x for node in nodes],
+        values,
+        [node.radius for node in nodes],
+        bounds,
+        methods,
+    )

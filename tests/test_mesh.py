@@ -1,0 +1,152 @@
+"""Tests of reluapprox.mesh: uniform, adaptive (certified) and sampled meshes."""
+
+from __future__ import annotations
+
+import math
+import time
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from reluapprox.certify import CellCertifier
+from reluapprox.errors import BudgetExceeded, CertificationError, InvalidArgument
+from reluapprox.expr import SYMBOL, as_target, parse_expression
+from reluapprox.mesh import (
+    ESTIMATE_SAFETY,
+    SHIFT_FRACTION,
+    adaptive_mesh,
+    certified_uniform_mesh,
+    sampled_mesh,
+    shifted_mesh,
+    uniform_nodes,
+    uniform_start,
+)
+
+x = SYMBOL
+
+
+def test_uniform_nodes_are_floats_with_exact_ends() -> None:
+    nodes = uniform_nodes(-1.0, 1.0, 3)
+    assert nodes[0] == -1.0
+    assert nodes[-1] == 1.0
+    assert nodes == [-1.0, float(Fraction(-1, 3)), float(Fraction(1, 3)), 1.0]
+
+
+def test_uniform_nodes_validate() -> None:
+    with pytest.raises(InvalidArgument, match="n=0 is invalid"):
+        uniform_nodes(0.0, 1.0, 0)
+    with pytest.raises(CertificationError, match="too few floats"):
+        uniform_nodes(1.0, math.nextafter(1.0, 2.0), 2)
+
+
+def test_adaptive_mesh_of_exp_is_near_the_optimum() -> None:
+    eps = 1e-5
+    mesh = adaptive_mesh(CellCertifier(sp.exp(3 * x)), 0.0, 1.0, eps)
+    n_star = 2 * (math.exp(1.5) - 1) / math.sqrt(8 * eps)  # int sqrt(9 e^{3x}) / sqrt(8 eps)
+    assert n_star <= mesh.n_cells <= 1.02 * n_star
+    assert max(mesh.bounds) <= eps
+    assert mesh.methods == {"C2": mesh.n_cells}
+    assert mesh.nodes[0] == 0.0
+    assert mesh.nodes[-1] == 1.0
+    assert all(a < b for a, b in zip(mesh.nodes, mesh.nodes[1:], strict=False))
+
+
+def test_adaptive_mesh_of_a_hoelder_function_uses_oscillation() -> None:
+    mesh = adaptive_mesh(CellCertifier(sp.sqrt(x)), 0.0, 1.0, 1e-3)
+    assert mesh.methods.get("oscillation", 0) >= 1
+    assert max(mesh.bounds) <= 1e-3
+    # the first cell is tiny (sqrt(h) ~ eps), the last ones long
+    assert mesh.nodes[1] < 1e-5 < mesh.nodes[-1] - mesh.nodes[-2]
+
+
+def test_adaptive_mesh_of_a_jump_raises() -> None:
+    with pytest.raises(CertificationError, match=r"near x=0\.4999"):
+        adaptive_mesh(CellCertifier(parse_expression("sign(x - 0.5)")), 0.0, 1.0, 1e-3)
+
+
+def test_adaptive_mesh_budget() -> None:
+    cert = CellCertifier(sp.exp(3 * x))
+    with pytest.raises(BudgetExceeded, match="max_neurons=10 was hit"):
+        adaptive_mesh(cert, 0.0, 1.0, 1e-6, max_neurons=10)
+    with pytest.raises(BudgetExceeded, match=r"time_limit=0\.01 s was hit after covering"):
+        adaptive_mesh(cert, 0.0, 1.0, 1e-9, deadline=time.monotonic() + 0.01, time_limit=0.01)
+
+
+def test_adaptive_mesh_reports_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("reluapprox.mesh.PROGRESS_INTERVAL", 0.0)
+    calls: list[tuple[float, int]] = []
+    adaptive_mesh(CellCertifier(x**2), 0.0, 1.0, 1e-3, progress=lambda f, n: calls.append((f, n)))
+    assert len(calls) >= 5
+    assert all(0 <= f < 1 for f, _ in calls)
+    assert [n for _, n in calls] == sorted(n for _, n in calls)
+
+
+def test_certified_uniform_mesh_of_a_parabola_is_minimal() -> None:
+    eps = 1e-4
+    mesh = certified_uniform_mesh(CellCertifier(x**2), -2.0, 2.0, eps, start=5)
+    # h^2/8 * 2 <= eps: h <= sqrt(4 eps), N = ceil(4 / sqrt(4e-4)) = 200
+    assert 200 <= mesh.n_cells <= 210
+    assert max(mesh.bounds) <= eps
+
+
+def test_certified_uniform_mesh_budget() -> None:
+    with pytest.raises(BudgetExceeded, match="max_neurons=100 was hit"):
+        certified_uniform_mesh(CellCertifier(sp.sqrt(x)), 0.0, 1.0, 1e-3, max_neurons=100)
+
+
+def test_uniform_start() -> None:
+    assert uniform_start(x**2, -2.0, 2.0, 1e-4) == 200
+    assert uniform_start(sp.sqrt(x), 0.0, 1.0, 1e-4) == 16
+    assert uniform_start(parse_expression("relu(x - 0.5)"), 0.0, 1.0, 1e-4) == 16
+
+
+def test_sampled_mesh_estimates() -> None:
+    target = as_target(lambda v: np.exp(3 * v))
+    mesh = sampled_mesh(target, 0.0, 1.0, 1e-4)
+    assert mesh.methods == {"sampled": mesh.n_cells}
+    assert max(mesh.bounds) < 1e-4
+    assert len(mesh.values) == mesh.n_cells + 1
+    # the sampled error of the true interpolant is below eps / ESTIMATE_SAFETY
+    grid = np.linspace(0, 1, 20001)
+    f = np.interp(grid, mesh.nodes, [float(v) for v in mesh.values])
+    assert np.abs(np.exp(3 * grid) - f).max() < 1e-4
+    assert ESTIMATE_SAFETY > 1
+
+
+def test_sampled_mesh_of_a_jump_raises() -> None:
+    with pytest.raises(CertificationError, match="discontinuous"):
+        sampled_mesh(as_target(lambda v: np.sign(v - 0.5)), 0.0, 1.0, 1e-3)
+
+
+def test_sampled_mesh_budget() -> None:
+    with pytest.raises(BudgetExceeded, match="max_neurons=50 was hit"):
+        sampled_mesh(as_target(np.sqrt), 0.0, 1.0, 1e-6, max_neurons=50)
+
+
+def test_shifted_mesh_of_a_parabola() -> None:
+    mesh = shifted_mesh(CellCertifier(x**2), 0.0, 1.0, 1e-4)
+    # E = h^2/8 * 2 <= 2e-4 (instead of 1e-4): h <= 0.0283, N >= 35.4
+    assert mesh.n_cells == 36
+    assert max(mesh.bounds) <= 1e-4
+    shift = Fraction(1e-4) * SHIFT_FRACTION
+    # the first node keeps its value, the others are lowered by the shift (up to the
+    # node radius of the 80-bit enclosure of t**2)
+    assert mesh.values[0] == 0
+    for t, y, r in zip(mesh.nodes[1:], mesh.values[1:], mesh.radii[1:], strict=True):
+        assert abs(y - (Fraction(t) ** 2 - shift)) <= Fraction(r)
+
+
+def test_shifted_mesh_through_an_inflection() -> None:
+    eps = 1e-5
+    mesh = shifted_mesh(CellCertifier(parse_expression("sin(2*pi*x)")), 0.0, 1.0, eps)
+    assert max(mesh.bounds) <= eps
+    assert mesh.methods.get("unshifted", 0) >= 1
+    n_star = 2 * math.pi * 0.7627597635018 / math.sqrt(8 * eps)  # int sqrt|g''| / sqrt(8 eps)
+    assert n_star / math.sqrt(2) <= mesh.n_cells <= 1.03 * n_star / math.sqrt(2)
+
+
+def test_shifted_mesh_of_a_jump_raises() -> None:
+    with pytest.raises(CertificationError, match=r"near x=0\.4999"):
+        shifted_mesh(CellCertifier(parse_expression("sign(x - 0.5)")), 0.0, 1.0, 1e-3)
