@@ -18,22 +18,20 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-settings.register_profile("dev", max_examples=25, deadline=None)
-settings.register_profile(
-    "ci",
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile(
-    "thorough",
-    max_examples=2000,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+from reluapprox.verify import PROFILES
+
+# Registered from the one table in reluapprox.verify (also used by `reluapprox verify
+# --profile`). Every option is given explicitly with parent=default: Hypothesis loads
+# its own "ci" profile when it detects CI, and ours must not inherit from that.
+for _name, _options in PROFILES.items():
+    settings.register_profile(
+        _name,
+        parent=settings.get_profile("default"),
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+        **_options,
+    )
 _default_profile = "ci" if os.environ.get("CI") else "dev"
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default_profile))
 
