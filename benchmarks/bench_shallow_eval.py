@@ -16,26 +16,13 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
-import time
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from _common import emit, median_time
 
 from reluapprox import interpolate
-
-
-def best_time(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``repeats`` calls (after one warm-up call)."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,12 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     knots = np.array([float(t) for t in net.knots] + [float(xs[-1])])
     values = np.array([float(v) for v in net.knot_values] + [float(ys[-1])])
 
-    t_interp = best_time(lambda: np.interp(points, knots, values), args.repeats)
-    t_net = best_time(lambda: net(points), args.repeats)
+    t_interp = median_time(lambda: np.interp(points, knots, values), args.repeats)[0]
+    t_net = median_time(lambda: net(points), args.repeats)[0]
     weights = np.array([float(w) for w in net.weights])
     t_knots = knots[:-1]
     chunk = points[:2_000]
-    t_naive_chunk = best_time(
+    t_naive_chunk, _ = median_time(
         lambda: np.maximum(chunk[:, None] - t_knots[None, :], 0.0) @ weights + float(net.bias),
         max(1, args.repeats // 3),
     )
@@ -94,12 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Largest deviation from exact evaluation on {sample.size:,} sampled points: "
         f"{worst_ulps:.2f} ulps of \\(|f(t_k)| + |f(x)| + |\\sigma_k (x - t_k)|\\).",
     ]
-    table = "\n".join(lines)
-    print(table)
+    emit("\n".join(lines), args.write)
     print(f"\nratio ShallowNetwork / numpy.interp = {ratio:.3f} (goal <= 1.5)")
-    if args.write is not None:
-        args.write.parent.mkdir(parents=True, exist_ok=True)
-        args.write.write_text(table + "\n")
     return 0
 
 

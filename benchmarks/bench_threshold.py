@@ -23,28 +23,16 @@ import argparse
 import itertools
 import platform
 import random
-import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from _common import emit, median_time
 
 from reluapprox import count_threshold_functions
 from reluapprox.separability import _separate, boolean_cube, weight_bound
 
 PUBLISHED = {0: 2, 1: 4, 2: 14, 3: 104, 4: 1882, 5: 94572}  # OEIS A000609
-
-
-def median_time(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
-    """Median wall time of ``repeats`` calls (after one warm-up call) and the last result."""
-    result = fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def lp_count(n: int, tables: list[int]) -> int:
@@ -117,14 +105,10 @@ def main(argv: list[str] | None = None) -> int:
             for n, name, t, c, r in rows
         ),
     ]
-    table = "\n".join(lines)
-    print(table)
+    emit("\n".join(lines), args.write)
     for n, name, _t, _c, r in rows:
         if r is not None:
             print(f"n = {n}: {name} / enumeration = {r:,.1f}")
-    if args.write is not None:
-        args.write.parent.mkdir(parents=True, exist_ok=True)
-        args.write.write_text(table + "\n")
     return 0
 
 

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _common import emit
 
 from reluapprox.twolayer import (
     convex_region_bound,
@@ -157,11 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         "| --- | ---: | ---: | ---: | ---: |",
         *(f"| h = {h} | {p} | {b} | {m} | {t:.3f} |" for h, p, b, m, t in wide_rows),
     ]
-    table = "\n".join(lines)
-    print(table)
-    if args.write is not None:
-        args.write.parent.mkdir(parents=True, exist_ok=True)
-        args.write.write_text(table + "\n")
+    emit("\n".join(lines), args.write)
     return 0
 
 
