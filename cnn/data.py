@@ -208,9 +208,7 @@ def read_idx(path: Path, *, kind: str, expected_count: int | None = None) -> tup
             raise DataError(f"{path} holds {rows}x{cols} images, expected 28x28; {_HOW_TO_GET}")
         item = 28 * 28
     if expected_count is not None and count != expected_count:
-        raise DataError(
-            f"{path} declares {count} {kind}, expected {expected_count}; {_HOW_TO_GET}"
-        )
+        raise DataError(f"{path} declares {count} {kind}, expected {expected_count}; {_HOW_TO_GET}")
     expected_len = header_len + count * item
     if len(data) != expected_len:
         what = "truncated" if len(data) < expected_len else "too long"
@@ -238,6 +236,9 @@ def _write_atomic(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0o600; use the usual file mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -8,7 +8,7 @@ is above the budget, so that no over-budget model can be trained by accident.
 
 Examples:
     >>> from cnn.models import build_model, count_parameters
-    >>> model = build_model("sep6")
+    >>> model = build_model("flat5")
     >>> count_parameters(model) <= 500
     True
 """
@@ -39,21 +39,20 @@ DEFAULT_BUDGET = 500
 """The default maximum number of trainable parameters (course exercise 3)."""
 
 
-def _conv_bn_relu(cin: int, cout: int, *, kernel: int = 3, groups: int = 1) -> list[nn.Module]:
-    """A bias-free convolution ("same" padding), batch norm and ReLU."""
-    return [
-        nn.Conv2d(cin, cout, kernel, padding=kernel // 2, groups=groups, bias=False),
-        nn.BatchNorm2d(cout),
-        nn.ReLU(),
-    ]
+def _conv_bn_relu(
+    cin: int, cout: int, *, kernel: int = 3, groups: int = 1, bn: bool = True
+) -> list[nn.Module]:
+    """A convolution ("same" padding), batch norm (or a bias when ``bn=False``) and ReLU."""
+    conv = nn.Conv2d(cin, cout, kernel, padding=kernel // 2, groups=groups, bias=not bn)
+    return [conv, nn.BatchNorm2d(cout), nn.ReLU()] if bn else [conv, nn.ReLU()]
 
 
-def _separable(cin: int, cout: int, *, kernel: int = 3) -> list[nn.Module]:
-    """Depthwise ``kernel x kernel`` convolution followed by a pointwise one, BN, ReLU."""
+def _separable(cin: int, cout: int, *, kernel: int = 3, bn: bool = True) -> list[nn.Module]:
+    """Depthwise ``kernel x kernel`` convolution, pointwise convolution, BN (or bias), ReLU."""
     return [
         nn.Conv2d(cin, cin, kernel, padding=kernel // 2, groups=cin, bias=False),
-        nn.Conv2d(cin, cout, 1, bias=False),
-        nn.BatchNorm2d(cout),
+        nn.Conv2d(cin, cout, 1, bias=not bn),
+        *([nn.BatchNorm2d(cout)] if bn else []),
         nn.ReLU(),
     ]
 
@@ -74,23 +73,103 @@ def _sep_gap(c1: int, c2: int, *, k3: int = 3) -> nn.Sequential:
     )
 
 
+def _template_net(
+    c1: int, c2: int, *, grid: int, kernel2: int = 3, bn: bool = True
+) -> nn.Sequential:
+    """conv(1->c1), pool, sep(c1->c2), pool to ``grid x grid``, per-channel spatial template
+    (a depthwise ``grid x grid`` convolution without padding), BN, ReLU, linear(c2->10)."""
+    return nn.Sequential(
+        *_conv_bn_relu(1, c1, bn=bn),
+        nn.MaxPool2d(2),
+        *_separable(c1, c2, kernel=kernel2, bn=bn),
+        nn.MaxPool2d(2),
+        nn.AdaptiveMaxPool2d(grid),
+        nn.Conv2d(c2, c2, grid, groups=c2, bias=not bn),
+        *([nn.BatchNorm2d(c2)] if bn else []),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(c2, 10),
+    )
+
+
+def _pooled_head_net(c1: int, c2: int, *, grid: int, multiplier: int) -> nn.Sequential:
+    """conv(1->c1), pool, sep(c1->c2), pool to ``grid x grid``; then ``multiplier`` learned
+    spatial templates per channel (a depthwise ``grid x grid`` convolution without padding),
+    ReLU, linear(c2 * multiplier -> 10). No batch norm: every layer has a bias."""
+    return nn.Sequential(
+        *_conv_bn_relu(1, c1, bn=False),
+        nn.MaxPool2d(2),
+        *_separable(c1, c2, bn=False),
+        nn.MaxPool2d(2),
+        nn.AdaptiveMaxPool2d(grid),
+        nn.Conv2d(c2, c2 * multiplier, grid, groups=c2),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(c2 * multiplier, 10),
+    )
+
+
+def _flat_head_net(c1: int, c2: int, *, grid: int) -> nn.Sequential:
+    """conv(1->c1), pool, sep(c1->c2), pool to ``grid x grid``, flatten, linear (no BN)."""
+    return nn.Sequential(
+        *_conv_bn_relu(1, c1, bn=False),
+        nn.MaxPool2d(2),
+        *_separable(c1, c2, bn=False),
+        nn.MaxPool2d(2),
+        nn.AdaptiveMaxPool2d(grid),
+        nn.Flatten(),
+        nn.Linear(c2 * grid * grid, 10),
+    )
+
+
+def _flat8x3() -> nn.Sequential:
+    """conv(1->8), pool, sep(8->3), pool, dw3x3, pool to 3x3, linear(27->10) (no BN)."""
+    return nn.Sequential(
+        *_conv_bn_relu(1, 8, bn=False),
+        nn.MaxPool2d(2),
+        *_separable(8, 3, bn=False),
+        nn.MaxPool2d(2),
+        nn.Conv2d(3, 3, 3, padding=1, groups=3),
+        nn.ReLU(),
+        nn.AdaptiveMaxPool2d(3),
+        nn.Flatten(),
+        nn.Linear(3 * 3 * 3, 10),
+    )
+
+
+class SharedTemplates(nn.Module):
+    """``k`` spatial templates of size ``h x w`` shared by all channels.
+
+    A valid ``h x w`` convolution with one input channel applied to every channel of an
+    ``(n, c, h, w)`` map separately: output ``(n, c * k)``; ``k * (h * w + 1)`` parameters.
+    """
+
+    def __init__(self, k: int, size: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, k, size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the templates to each channel of ``x``."""
+        n, c, h, w = x.shape
+        out: torch.Tensor = self.conv(x.reshape(n * c, 1, h, w))
+        return out.reshape(n, -1)
+
+
+def _stmpl() -> nn.Sequential:
+    """conv(1->8), pool, sep(8->8), pool, 2 shared 7x7 templates, ReLU, linear(16->10)."""
+    return nn.Sequential(
+        *_conv_bn_relu(1, 8, bn=False),
+        nn.MaxPool2d(2),
+        *_separable(8, 8, bn=False),
+        nn.MaxPool2d(2),
+        SharedTemplates(2, 7),
+        nn.ReLU(),
+        nn.Linear(16, 10),
+    )
+
+
 def _sep6() -> nn.Module:
     return _sep_gap(6, 12)
-
-
-def _sep6k5() -> nn.Module:
-    return nn.Sequential(
-        *_conv_bn_relu(1, 6),
-        nn.MaxPool2d(2),
-        *_separable(6, 12, kernel=5),
-        nn.MaxPool2d(2),
-        nn.Conv2d(12, 12, 3, padding=1, groups=12, bias=False),
-        nn.BatchNorm2d(12),
-        nn.ReLU(),
-        nn.Conv2d(12, 10, 1),
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
-    )
 
 
 def _gapfc8() -> nn.Module:
@@ -158,9 +237,56 @@ ARCHITECTURES: dict[str, Architecture] = {
             "conv3x3(1->6)+BN, pool, dw3x3+pw(6->12)+BN, pool, dw3x3+BN, pw(12->10), GAP",
         ),
         Architecture(
-            "sep6k5",
-            _sep6k5,
-            "as sep6 with a 5x5 depthwise kernel in the second block",
+            "tmpl12",
+            lambda: _template_net(6, 12, grid=3),
+            "conv3x3(1->6)+BN, pool, dw3x3+pw(6->12)+BN, pool to 3x3, dw3x3 valid+BN, linear",
+        ),
+        Architecture(
+            "tmpl12nb",
+            lambda: _template_net(6, 12, grid=3, bn=False),
+            "tmpl12 without batch norm (biases instead)",
+        ),
+        Architecture(
+            "tnb8_11g3",
+            lambda: _template_net(8, 11, grid=3, bn=False),
+            "as tmpl12nb with conv3x3(1->8) and 11 channels after the pointwise convolution",
+        ),
+        Architecture(
+            "tnb6_11g4",
+            lambda: _template_net(6, 11, grid=4, bn=False),
+            "as tmpl12nb with 11 channels pooled to 4x4 and a 4x4 template",
+        ),
+        Architecture(
+            "hid16",
+            lambda: _pooled_head_net(6, 8, grid=3, multiplier=2),
+            "conv3x3(1->6), pool, dw3x3+pw(6->8), pool to 3x3, 2 templates per channel "
+            "(16 hidden units), linear(16->10); no BN",
+        ),
+        Architecture(
+            "flat5",
+            lambda: _flat_head_net(5, 4, grid=3),
+            "conv3x3(1->5), pool, dw3x3+pw(5->4), pool to 3x3, linear(36->10); no BN",
+        ),
+        Architecture(
+            "flat8x3",
+            _flat8x3,
+            "conv3x3(1->8), pool, dw3x3+pw(8->3), pool, dw3x3, pool to 3x3, linear(27->10); no BN",
+        ),
+        Architecture(
+            "stmpl",
+            _stmpl,
+            "conv3x3(1->8), pool, dw3x3+pw(8->8), pool, two 7x7 templates shared by all "
+            "channels, linear(16->10); no BN",
+        ),
+        Architecture(
+            "tmpl10",
+            lambda: _template_net(8, 10, grid=3),
+            "conv3x3(1->8)+BN, pool, dw3x3+pw(8->10)+BN, pool to 3x3, dw3x3 valid+BN, linear",
+        ),
+        Architecture(
+            "tmpl10g4",
+            lambda: _template_net(6, 10, grid=4),
+            "conv3x3(1->6)+BN, pool, dw3x3+pw(6->10)+BN, pool to 4x4, dw4x4 valid+BN, linear",
         ),
         Architecture(
             "gapfc8",
@@ -186,7 +312,7 @@ ARCHITECTURES: dict[str, Architecture] = {
 }
 """All architectures known to :func:`build_model`, by name."""
 
-DEFAULT_ARCH = "sep6"
+DEFAULT_ARCH = "stmpl"
 """The architecture of the documented run (``cnn/weights/best.pt``)."""
 
 

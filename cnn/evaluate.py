@@ -1,0 +1,143 @@
+"""Evaluate a saved checkpoint: accuracy, loss and confusion matrix on train and test sets."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from cnn.data import FashionMNIST
+from cnn.models import build_model, count_parameters
+from cnn.train import CHECKPOINT_FORMAT, evaluate_tensors, load_checkpoint, normalise, save_atomic
+from reluapprox.errors import DataError
+
+__all__ = [
+    "CLASSES",
+    "DEFAULT_CHECKPOINT",
+    "confusion_matrix",
+    "evaluate_checkpoint",
+    "export_weights",
+    "load_model",
+]
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "weights" / "best.pt"
+"""The committed weights of the documented run."""
+
+CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+"""The Fashion-MNIST class names, by label."""
+
+
+def load_model(checkpoint: str | os.PathLike[str]) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Rebuild the model stored in ``checkpoint`` (loaded with ``weights_only=True``).
+
+    Returns:
+        The model in eval mode and the checkpoint dictionary.
+
+    Raises:
+        DataError: The file is missing, corrupt or its weights do not fit its architecture.
+        BudgetExceeded: The stored architecture is over the budget it was trained with.
+    """
+    ckpt = load_checkpoint(checkpoint)
+    budget = ckpt.get("config", {}).get("budget")
+    model = build_model(str(ckpt["arch"]), budget=budget)
+    try:
+        model.load_state_dict(ckpt["model"])
+    except (RuntimeError, KeyError) as exc:
+        raise DataError(f"checkpoint {checkpoint} does not fit {ckpt['arch']!r}: {exc}") from exc
+    model.eval()
+    return model, ckpt
+
+
+def confusion_matrix(labels: torch.Tensor, predictions: torch.Tensor) -> list[list[int]]:
+    """``m[i][j]`` = number of examples of class ``i`` predicted as class ``j``."""
+    counts = torch.bincount(labels * 10 + predictions, minlength=100).reshape(10, 10)
+    return [[int(v) for v in row] for row in counts]
+
+
+def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: FashionMNIST) -> dict[str, Any]:
+    """Evaluate ``checkpoint`` on ``data``.
+
+    Returns:
+        A JSON-serialisable dict with ``architecture``, ``n_parameters``, ``train_accuracy``,
+        ``test_accuracy``, ``train_loss``, ``test_loss``, ``n_train``, ``n_test``,
+        ``confusion_matrix`` (test set, rows = true class) and ``classes``.
+    """
+    model, ckpt = load_model(checkpoint)
+    train_loss, train_acc, _ = evaluate_tensors(
+        model, normalise(data.train_images), data.train_labels
+    )
+    test_loss, test_acc, preds = evaluate_tensors(
+        model, normalise(data.test_images), data.test_labels
+    )
+    return {
+        "checkpoint": str(checkpoint),
+        "architecture": ckpt["arch"],
+        "n_parameters": count_parameters(model),
+        "train_accuracy": train_acc,
+        "test_accuracy": test_acc,
+        "train_loss": train_loss,
+        "test_loss": test_loss,
+        "n_train": int(data.train_images.shape[0]),
+        "n_test": int(data.test_images.shape[0]),
+        "confusion_matrix": confusion_matrix(data.test_labels, preds),
+        "classes": list(CLASSES),
+    }
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """A human-readable report of :func:`evaluate_checkpoint`'s result."""
+    lines = [
+        f"checkpoint: {result['checkpoint']}",
+        f"architecture: {result['architecture']} ({result['n_parameters']} parameters)",
+        f"train accuracy: {result['train_accuracy']:.4f} "
+        f"(loss {result['train_loss']:.4f}, {result['n_train']} images)",
+        f"test accuracy:  {result['test_accuracy']:.4f} "
+        f"(loss {result['test_loss']:.4f}, {result['n_test']} images)",
+        "",
+        "confusion matrix on the test set (rows: true class, columns: predicted class)",
+    ]
+    width = 6
+    lines.append(" " * 15 + "".join(f"{j:>{width}d}" for j in range(10)))
+    for i, row in enumerate(result["confusion_matrix"]):
+        name = f"{i} {CLASSES[i]}"
+        lines.append(f"{name:<15}" + "".join(f"{v:>{width}d}" for v in row))
+    return "\n".join(lines)
+
+
+def export_weights(
+    checkpoint: str | os.PathLike[str], dest: str | os.PathLike[str], *, summary: dict[str, Any]
+) -> tuple[Path, Path]:
+    """Save the weights of ``checkpoint`` as ``dest.pt`` and ``summary`` as ``dest.json``.
+
+    The ``.pt`` file keeps the architecture, configuration, model state dict and per-epoch
+    metrics (no optimizer state), so it is small and loads with :func:`load_model`.
+    """
+    ckpt = load_checkpoint(checkpoint)
+    slim = {
+        "format": CHECKPOINT_FORMAT,
+        "arch": ckpt["arch"],
+        "n_parameters": ckpt["n_parameters"],
+        "config": ckpt["config"],
+        "model": ckpt["model"],
+        "epoch": ckpt["epoch"],
+        "metrics": ckpt["metrics"],
+    }
+    base = Path(dest)
+    pt, js = base.with_suffix(".pt"), base.with_suffix(".json")
+    save_atomic(slim, pt)
+    js.write_text(json.dumps(summary, indent=2) + "\n")
+    return pt, js

@@ -1,0 +1,451 @@
+"""Training loop: whole data set in tensors, index batches, atomic resumable checkpoints.
+
+The data set (60,000 images of 28x28 bytes, 47 MB) is converted once to a normalised
+float tensor; each epoch draws a permutation from a seeded :class:`torch.Generator` and
+slices mini-batches out of it, which on a CPU is far faster than a ``DataLoader`` with
+per-image transforms (see ``benchmarks/bench_cnn.py``). Augmentation (random flip, random
+translation) is done on whole batches with the same generator.
+
+After every epoch the full state (model, optimizer, scheduler, epoch, RNG states and the
+metrics so far) is written to ``model.pt`` through a temporary file and
+:func:`os.replace`, so a run killed at any moment leaves the previous epoch's checkpoint
+intact, and ``resume=True`` continues bit-for-bit as if it had never stopped (on CPU,
+with the same number of threads).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from cnn.data import FashionMNIST
+from cnn.models import DEFAULT_ARCH, DEFAULT_BUDGET, build_model, count_parameters
+from reluapprox._validation import (
+    check_choice,
+    check_finite_real,
+    check_positive_finite,
+    check_positive_int,
+    fail,
+)
+from reluapprox.errors import DataError
+
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "MEAN",
+    "METRIC_COLUMNS",
+    "STD",
+    "EpochMetrics",
+    "TrainConfig",
+    "evaluate_tensors",
+    "load_checkpoint",
+    "normalise",
+    "save_atomic",
+    "train",
+]
+
+CHECKPOINT_FORMAT = "cnn-checkpoint-v1"
+MEAN = 0.2860
+"""Mean pixel value of the Fashion-MNIST training images (scaled to [0, 1])."""
+STD = 0.3530
+"""Standard deviation of the Fashion-MNIST training pixels (scaled to [0, 1])."""
+METRIC_COLUMNS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+
+OPTIMIZERS = ("adamw", "sgd")
+SCHEDULES = ("onecycle", "cosine", "constant")
+AUGMENTATIONS = ("none", "flip", "shift", "flip+shift")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyper-parameters of one training run (all keyword-only)."""
+
+    arch: str = DEFAULT_ARCH
+    epochs: int = 24
+    seed: int = 0
+    batch_size: int = 128
+    lr: float = 0.01
+    weight_decay: float = 1e-4
+    optimizer: str = "adamw"
+    schedule: str = "onecycle"
+    label_smoothing: float = 0.0
+    augment: str = "none"
+    budget: int = DEFAULT_BUDGET
+    threads: int = 2
+
+    def __post_init__(self) -> None:
+        check_positive_int("epochs", self.epochs)
+        check_positive_int("seed", self.seed, minimum=0)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_finite("lr", self.lr)
+        wd = check_finite_real("weight_decay", self.weight_decay)
+        if wd < 0:
+            fail("weight_decay", self.weight_decay, "a finite real number >= 0")
+        ls = check_finite_real("label_smoothing", self.label_smoothing)
+        if not 0 <= ls < 1:
+            fail("label_smoothing", self.label_smoothing, "a number in [0, 1)")
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("schedule", self.schedule, SCHEDULES)
+        check_choice("augment", self.augment, AUGMENTATIONS)
+        check_positive_int("budget", self.budget)
+        check_positive_int("threads", self.threads)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Rebuild a config saved with :func:`dataclasses.asdict` (unknown keys ignored)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class EpochMetrics:
+    """Losses (mean cross-entropy) and accuracies after one epoch, on clean images."""
+
+    epoch: int
+    train_loss: float
+    test_loss: float
+    train_accuracy: float
+    test_accuracy: float
+
+
+def normalise(images: torch.Tensor) -> torch.Tensor:
+    """``uint8`` images ``(n, 28, 28)`` to normalised ``float32`` ``(n, 1, 28, 28)``."""
+    return ((images.to(torch.float32) / 255.0 - MEAN) / STD).unsqueeze(1).contiguous()
+
+
+def _augment(batch: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
+    """Random horizontal flips and/or translations by up to 2 pixels (zero padded)."""
+    n = batch.shape[0]
+    if "flip" in kind:
+        flip = torch.rand(n, generator=gen) < 0.5
+        batch = torch.where(flip[:, None, None, None], batch.flip(3), batch)
+    if "shift" in kind:
+        pad = 2
+        background = -MEAN / STD
+        padded = nn.functional.pad(batch, (pad, pad, pad, pad), value=background)
+        oy = torch.randint(0, 2 * pad + 1, (n,), generator=gen)
+        ox = torch.randint(0, 2 * pad + 1, (n,), generator=gen)
+        ar = torch.arange(28)
+        rows = (oy[:, None] + ar)[:, :, None]
+        cols = (ox[:, None] + ar)[:, None, :]
+        batch = padded[torch.arange(n)[:, None, None], 0, rows, cols].unsqueeze(1)
+    return batch
+
+
+def evaluate_tensors(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, *, batch_size: int = 2000
+) -> tuple[float, float, torch.Tensor]:
+    """Return mean cross-entropy, accuracy and predictions of ``model`` (eval mode)."""
+    model.eval()
+    total_loss = 0.0
+    preds = []
+    with torch.inference_mode():
+        for start in range(0, images.shape[0], batch_size):
+            x = images[start : start + batch_size]
+            y = labels[start : start + batch_size]
+            logits = model(x)
+            total_loss += float(nn.functional.cross_entropy(logits, y, reduction="sum"))
+            preds.append(logits.argmax(1))
+    n = images.shape[0]
+    predictions = torch.cat(preds) if preds else torch.empty(0, dtype=torch.int64)
+    accuracy = float((predictions == labels).float().mean()) if n else math.nan
+    return total_loss / max(n, 1), accuracy, predictions
+
+
+def save_atomic(obj: object, path: Path) -> None:
+    """``torch.save`` into a temporary file in the same directory, fsync, then rename."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    _write_bytes_atomic(path, buffer.getvalue())
+
+
+def _write_bytes_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0o600; use the usual file mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load a checkpoint written by :func:`train` (or a weights file) with ``weights_only``.
+
+    Raises:
+        DataError: The file is missing, unreadable or not a cnn checkpoint.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"checkpoint {p} does not exist; train a model with `python -m cnn train`")
+    try:
+        ckpt = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for corrupt files
+        raise DataError(f"checkpoint {p} cannot be read: {exc}") from exc
+    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
+        raise DataError(f"{p} is not a cnn checkpoint (expected format {CHECKPOINT_FORMAT!r})")
+    return ckpt
+
+
+def _make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
+    groups = [
+        {"params": decay, "weight_decay": config.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=config.lr, momentum=0.9, nesterov=True)
+    return torch.optim.AdamW(groups, lr=config.lr)
+
+
+def _make_scheduler(
+    optimizer: torch.optim.Optimizer, config: TrainConfig, total_steps: int
+) -> torch.optim.lr_scheduler.LRScheduler:
+    if config.schedule == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=config.lr, total_steps=total_steps, pct_start=0.25
+        )
+    if config.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=total_steps, eta_min=config.lr * 1e-3
+        )
+    return torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)
+
+
+def _write_metrics_csv(path: Path, history: list[EpochMetrics]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(METRIC_COLUMNS)
+    for m in history:
+        writer.writerow(
+            [
+                m.epoch,
+                f"{m.train_loss:.6f}",
+                f"{m.test_loss:.6f}",
+                f"{m.train_accuracy:.6f}",
+                f"{m.test_accuracy:.6f}",
+            ]
+        )
+    _write_bytes_atomic(path, buffer.getvalue().encode())
+
+
+ProgressFactory = Callable[..., Any]
+
+
+def _progress(enabled: bool) -> ProgressFactory:
+    if enabled:
+        from tqdm import tqdm
+
+        return tqdm  # type: ignore[no-any-return]
+
+    def quiet(iterable: Any, **_: Any) -> Any:
+        return iterable
+
+    return quiet
+
+
+def train(
+    config: TrainConfig,
+    data: FashionMNIST,
+    out_dir: str | os.PathLike[str],
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    plots: bool = True,
+    stop_after: int | None = None,
+) -> dict[str, Any]:
+    """Train ``config.arch`` on ``data`` and write all outputs into ``out_dir``.
+
+    Outputs: ``metrics.csv``, ``loss.png``, ``accuracy.png``, ``model.pt`` (checkpoint,
+    rewritten atomically after every epoch) and ``summary.json``.
+
+    Args:
+        config: Hyper-parameters.
+        data: The (possibly limited) data set.
+        out_dir: Output directory (created if needed).
+        resume: Continue from ``out_dir/model.pt`` if it exists; its configuration must
+            match ``config`` except for ``epochs`` (which may be raised) and ``threads``.
+        progress: Show tqdm progress bars.
+        plots: Write the PNG figures.
+        stop_after: Stop after this epoch as if the run were interrupted (the outputs are
+            those of a finished epoch; continue with ``resume=True``).
+
+    Returns:
+        The content of ``summary.json``.
+
+    Raises:
+        InvalidArgument: ``resume`` with a checkpoint of another configuration or of another
+            number of epochs (the learning-rate schedule depends on it).
+        BudgetExceeded: The architecture is over ``config.budget``.
+    """
+    previous_threads = torch.get_num_threads()
+    previous_deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(config.threads)
+    torch.use_deterministic_algorithms(True)
+    try:
+        return _train(
+            config, data, Path(out_dir), resume=resume, progress=progress, plots=plots,
+            stop_after=stop_after,
+        )  # fmt: skip
+    finally:
+        torch.set_num_threads(previous_threads)
+        torch.use_deterministic_algorithms(previous_deterministic)
+
+
+def _train(
+    config: TrainConfig,
+    data: FashionMNIST,
+    out: Path,
+    *,
+    resume: bool,
+    progress: bool,
+    plots: bool,
+    stop_after: int | None,
+) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out / "model.pt"
+
+    n_train = data.train_images.shape[0]
+    if n_train == 0:
+        raise DataError("the training set is empty")
+    steps_per_epoch = math.ceil(n_train / config.batch_size)
+
+    torch.manual_seed(config.seed)
+    model = build_model(config.arch, budget=config.budget)
+    optimizer = _make_optimizer(model, config)
+    scheduler = _make_scheduler(optimizer, config, config.epochs * steps_per_epoch)
+    gen = torch.Generator().manual_seed(config.seed)
+    history: list[EpochMetrics] = []
+    start_epoch = 0
+    elapsed = 0.0
+
+    if resume and ckpt_path.is_file():
+        ckpt = load_checkpoint(ckpt_path)
+        saved = TrainConfig.from_dict(ckpt["config"])
+        if asdict(saved) | {"epochs": 0, "threads": 0} != asdict(config) | {
+            "epochs": 0,
+            "threads": 0,
+        }:
+            fail(
+                "resume",
+                str(ckpt_path),
+                f"a checkpoint of the same configuration; it was trained with {asdict(saved)}",
+            )
+        if saved.epochs != config.epochs:
+            fail(
+                "epochs",
+                config.epochs,
+                f"the epochs of the interrupted run ({saved.epochs}); the learning-rate "
+                "schedule depends on the total number of epochs",
+            )
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        scheduler.load_state_dict(ckpt["scheduler"])
+        gen.set_state(ckpt["generator"])
+        torch.set_rng_state(ckpt["torch_rng"])
+        start_epoch = int(ckpt["epoch"])
+        elapsed = float(ckpt["wall_time_s"])
+        history = [EpochMetrics(**m) for m in ckpt["metrics"]]
+
+    train_x = normalise(data.train_images)
+    test_x = normalise(data.test_images)
+    train_y = data.train_labels
+    test_y = data.test_labels
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+    bar = _progress(progress)
+
+    last_epoch = config.epochs if stop_after is None else min(config.epochs, stop_after)
+    for epoch in range(start_epoch, last_epoch):
+        t0 = time.perf_counter()
+        model.train()
+        order = torch.randperm(n_train, generator=gen)
+        batches = bar(
+            range(steps_per_epoch),
+            desc=f"epoch {epoch + 1}/{config.epochs}",
+            unit="batch",
+            leave=False,
+        )
+        for step in batches:
+            idx = order[step * config.batch_size : (step + 1) * config.batch_size]
+            x = train_x[idx]
+            if config.augment != "none":
+                x = _augment(x, config.augment, gen)
+            loss = loss_fn(model(x), train_y[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+        train_loss, train_acc, _ = evaluate_tensors(model, train_x, train_y)
+        test_loss, test_acc, _ = evaluate_tensors(model, test_x, test_y)
+        elapsed += time.perf_counter() - t0
+        history.append(EpochMetrics(epoch + 1, train_loss, test_loss, train_acc, test_acc))
+        checkpoint = {
+            "format": CHECKPOINT_FORMAT,
+            "arch": config.arch,
+            "n_parameters": count_parameters(model),
+            "config": asdict(config),
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "generator": gen.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "epoch": epoch + 1,
+            "wall_time_s": elapsed,
+            "metrics": [asdict(m) for m in history],
+        }
+        save_atomic(checkpoint, ckpt_path)
+        _write_metrics_csv(out / "metrics.csv", history)
+        if progress:
+            from tqdm import tqdm
+
+            tqdm.write(
+                f"epoch {epoch + 1}: train loss {train_loss:.4f} acc {train_acc:.4f} | "
+                f"test loss {test_loss:.4f} acc {test_acc:.4f}"
+            )
+
+    if not history:
+        raise DataError(f"{ckpt_path} holds no finished epoch")
+    _write_metrics_csv(out / "metrics.csv", history)
+    if plots:
+        from cnn.plots import plot_accuracy, plot_loss
+
+        plot_loss(history, out / "loss.png")
+        plot_accuracy(history, out / "accuracy.png")
+    last = history[-1]
+    summary = {
+        "architecture": config.arch,
+        "n_parameters": count_parameters(model),
+        "train_accuracy": last.train_accuracy,
+        "test_accuracy": last.test_accuracy,
+        "train_loss": last.train_loss,
+        "test_loss": last.test_loss,
+        "seed": config.seed,
+        "epochs": config.epochs,
+        "epochs_done": last.epoch,
+        "wall_time_s": elapsed,
+        "seconds_per_epoch": elapsed / len(history),
+        "n_train": n_train,
+        "n_test": int(data.test_images.shape[0]),
+        "config": asdict(config),
+    }
+    _write_bytes_atomic(out / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
+    return summary

@@ -1,0 +1,141 @@
+"""``python -m cnn``: help, argument errors, data errors, dry run and a small training run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from cnn.cli import main  # noqa: E402
+
+pytestmark = pytest.mark.torch
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_module_help_lists_commands() -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-m", "cnn", "--help"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0
+    for command in ("summary", "train", "evaluate"):
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "summary"])
+def test_subcommand_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "--arch" in out or "--checkpoint" in out
+
+
+def test_train_help_documents_required_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--data-dir", "--epochs", "--seed", "--out", "--resume", "--dry-run", "--limit"):
+        assert option in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "required"),
+        (["train"], "--out"),
+        (["train", "--out", "x", "--arch", "huge"], "invalid choice: 'huge'"),
+        (["train", "--out", "x", "--epochs", "two"], "invalid int value: 'two'"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_argparse_errors_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--epochs", "0"], "epochs=0 is invalid: expected an integer >= 1"),
+        (["--lr", "-1"], "lr=-1.0 is invalid"),
+        (["--label-smoothing", "1.5"], "label_smoothing=1.5 is invalid"),
+        (["--limit", "0"], "--limit=0 is invalid"),
+        (["--stop-after", "0"], "--stop-after=0 is invalid"),
+        (["--budget", "100"], "more than the budget of 100"),
+    ],
+)
+def test_invalid_values_are_named(
+    extra: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["train", "--out", str(tmp_path / "o"), "--data-dir", str(tmp_path), *extra])
+    assert code in (1, 2)
+    err = capsys.readouterr().err
+    assert message in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_data_names_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["train", "--out", str(tmp_path / "o"), "--data-dir", str(tmp_path), "--dry-run"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "train-images-idx3-ubyte.gz" in err
+    assert "--download" in err
+
+
+def test_evaluate_missing_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["evaluate", "--checkpoint", str(tmp_path / "none.pt"), "--data-dir", "."])
+    assert code == 1
+    assert "none.pt does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.data
+def test_dry_run_writes_nothing(
+    fashion_mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "o"
+    argv = ["train", "--data-dir", str(fashion_mnist_dir), "--out", str(out), "--dry-run"]
+    code = main([*argv, "--cache-dir", str(tmp_path / "c"), "--limit", "300"])
+    assert code == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["n_train"] == 300
+    assert plan["n_test"] == 300
+    assert plan["n_parameters"] <= 500
+    assert not out.exists()
+
+
+@pytest.mark.data
+def test_cli_train_then_resume(
+    fashion_mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "o"
+    base = [
+        "train", "--data-dir", str(fashion_mnist_dir), "--cache-dir", str(tmp_path / "c"),
+        "--limit", "500", "--epochs", "2", "--seed", "3", "--threads", "1", "--out", str(out),
+        "--quiet",
+    ]  # fmt: skip
+    assert main([*base, "--stop-after", "1"]) == 0
+    assert "after 1 epochs" in capsys.readouterr().out
+    assert main([*base, "--resume"]) == 0
+    assert "after 2 epochs" in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["epochs_done"] == 2
+    assert summary["seed"] == 3
+    assert len((out / "metrics.csv").read_text().splitlines()) == 3

@@ -1,0 +1,228 @@
+"""Training smoke run, outputs, atomic checkpoints, resume and evaluation on real images."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from cnn.cli import main  # noqa: E402
+from cnn.data import FashionMNIST, load_fashion_mnist  # noqa: E402
+from cnn.evaluate import confusion_matrix, evaluate_checkpoint  # noqa: E402
+from cnn.models import DEFAULT_ARCH  # noqa: E402
+from cnn.train import TrainConfig, load_checkpoint, train  # noqa: E402
+from reluapprox.errors import DataError, InvalidArgument  # noqa: E402
+
+pytestmark = [pytest.mark.torch, pytest.mark.data]
+
+LIMIT = 1000
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fmnist-cache")
+
+
+@pytest.fixture(scope="module")
+def small_data(fashion_mnist_dir: Path, cache_dir: Path) -> FashionMNIST:
+    return load_fashion_mnist(fashion_mnist_dir, cache_dir=cache_dir).limited(LIMIT)
+
+
+def _config(**kw: object) -> TrainConfig:
+    base: dict[str, object] = {"epochs": 3, "seed": 1, "threads": 1, "lr": 0.02}
+    base.update(kw)
+    return TrainConfig(**base)  # type: ignore[arg-type]
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_smoke_run_loss_decreases_and_writes_outputs(
+    small_data: FashionMNIST, tmp_path: Path
+) -> None:
+    summary = train(_config(), small_data, tmp_path, progress=False)
+    for name in ("metrics.csv", "loss.png", "accuracy.png", "model.pt", "summary.json"):
+        assert (tmp_path / name).is_file(), name
+    assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = _rows(tmp_path / "metrics.csv")
+    assert [r["epoch"] for r in rows] == ["1", "2", "3"]
+    assert list(rows[0]) == ["epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy"]
+    losses = [float(r["train_loss"]) for r in rows]
+    assert losses[-1] < losses[0]
+    assert losses[-1] < math.log(10)  # better than the uniform guess
+    assert float(rows[-1]["test_accuracy"]) > 0.2  # twice the chance level
+    saved = json.loads((tmp_path / "summary.json").read_text())
+    assert saved == json.loads(json.dumps(summary))
+    assert saved["architecture"] == DEFAULT_ARCH
+    assert saved["n_parameters"] <= 500
+    assert saved["seed"] == 1
+    assert saved["epochs"] == 3
+    assert saved["wall_time_s"] > 0
+    assert saved["test_accuracy"] == pytest.approx(float(rows[-1]["test_accuracy"]), abs=1e-6)
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary files left behind
+
+
+def test_same_seed_same_result_other_seed_differs(small_data: FashionMNIST, tmp_path: Path) -> None:
+    a = train(_config(epochs=1), small_data, tmp_path / "a", progress=False, plots=False)
+    b = train(_config(epochs=1), small_data, tmp_path / "b", progress=False, plots=False)
+    c = train(_config(epochs=1, seed=2), small_data, tmp_path / "c", progress=False, plots=False)
+    assert a["train_loss"] == b["train_loss"]
+    assert (tmp_path / "a" / "metrics.csv").read_bytes() == (
+        tmp_path / "b" / "metrics.csv"
+    ).read_bytes()
+    assert a["train_loss"] != c["train_loss"]
+
+
+def _state_equal(p: Path, q: Path) -> bool:
+    a = load_checkpoint(p)["model"]
+    b = load_checkpoint(q)["model"]
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_resume_matches_uninterrupted_run(small_data: FashionMNIST, tmp_path: Path) -> None:
+    config = _config(epochs=2, augment="flip+shift")
+    train(config, small_data, tmp_path / "full", progress=False, plots=False)
+    part = train(config, small_data, tmp_path / "part", progress=False, stop_after=1)
+    assert part["epochs_done"] == 1
+    assert len(_rows(tmp_path / "part" / "metrics.csv")) == 1
+    assert load_checkpoint(tmp_path / "part" / "model.pt")["epoch"] == 1
+    assert not _state_equal(tmp_path / "full" / "model.pt", tmp_path / "part" / "model.pt")
+    train(config, small_data, tmp_path / "part", resume=True, progress=False, plots=False)
+    assert (tmp_path / "part" / "metrics.csv").read_bytes() == (
+        tmp_path / "full" / "metrics.csv"
+    ).read_bytes()
+    assert _state_equal(tmp_path / "full" / "model.pt", tmp_path / "part" / "model.pt")
+
+
+def test_resume_refuses_other_configuration(small_data: FashionMNIST, tmp_path: Path) -> None:
+    train(_config(epochs=2), small_data, tmp_path, progress=False, plots=False, stop_after=1)
+    with pytest.raises(InvalidArgument, match="same configuration"):
+        train(_config(epochs=2, lr=0.05), small_data, tmp_path, resume=True, progress=False)
+    with pytest.raises(InvalidArgument, match="epochs=3 is invalid"):
+        train(_config(epochs=3), small_data, tmp_path, resume=True, progress=False)
+
+
+def test_corrupt_checkpoint_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "model.pt"
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(DataError, match="cannot be read"):
+        load_checkpoint(path)
+    torch.save({"hello": torch.zeros(1)}, path)
+    with pytest.raises(DataError, match="is not a cnn checkpoint"):
+        load_checkpoint(path)
+    with pytest.raises(DataError, match="does not exist"):
+        load_checkpoint(tmp_path / "absent.pt")
+
+
+def test_kill_9_during_training_keeps_a_valid_checkpoint(
+    fashion_mnist_dir: Path, cache_dir: Path, small_data: FashionMNIST, tmp_path: Path
+) -> None:
+    out = tmp_path / "killed"
+    args = [
+        sys.executable, "-m", "cnn", "train", "--data-dir", str(fashion_mnist_dir),
+        "--cache-dir", str(cache_dir), "--limit", str(LIMIT), "--epochs", "10", "--seed", "1",
+        "--lr", "0.02", "--threads", "1", "--out", str(out), "--quiet",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(args, cwd=REPO, env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            metrics = out / "metrics.csv"
+            if metrics.is_file() and len(metrics.read_text().splitlines()) >= 3:
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "training finished before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+    done = load_checkpoint(out / "model.pt")["epoch"]
+    assert 2 <= done < 10
+    config = _config(epochs=10)
+    train(config, small_data, out, resume=True, progress=False, plots=False)
+    assert len(_rows(out / "metrics.csv")) == 10
+    train(config, small_data, tmp_path / "full", progress=False, plots=False)
+    assert (out / "metrics.csv").read_bytes() == (tmp_path / "full" / "metrics.csv").read_bytes()
+
+
+def test_evaluate_saved_checkpoint(
+    small_data: FashionMNIST,
+    fashion_mnist_dir: Path,
+    cache_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    summary = train(_config(epochs=1), small_data, tmp_path, progress=False, plots=False)
+    result = evaluate_checkpoint(tmp_path / "model.pt", small_data)
+    assert result["test_accuracy"] == summary["test_accuracy"]
+    assert result["train_accuracy"] == summary["train_accuracy"]
+    assert sum(map(sum, result["confusion_matrix"])) == LIMIT
+    code = main(
+        [
+            "evaluate",
+            "--checkpoint",
+            str(tmp_path / "model.pt"),
+            "--json",
+            "--data-dir",
+            str(fashion_mnist_dir),
+            "--cache-dir",
+            str(cache_dir),
+            "--limit",
+            str(LIMIT),
+        ]
+    )
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["n_parameters"] == summary["n_parameters"]
+    assert printed["test_accuracy"] == summary["test_accuracy"]
+    assert printed["train_accuracy"] == summary["train_accuracy"]
+
+
+def test_confusion_matrix_counts() -> None:
+    labels = torch.tensor([0, 0, 1, 9])
+    preds = torch.tensor([0, 1, 1, 0])
+    m = confusion_matrix(labels, preds)
+    assert m[0][0] == 1
+    assert m[0][1] == 1
+    assert m[1][1] == 1
+    assert m[9][0] == 1
+    assert sum(map(sum, m)) == 4
+
+
+def test_committed_weights_reproduce_reported_accuracy(
+    fashion_mnist_dir: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    weights = REPO / "cnn" / "weights"
+    reported = json.loads((weights / "best.json").read_text())
+    assert (
+        main(
+            [
+                "evaluate",
+                "--json",
+                "--data-dir",
+                str(fashion_mnist_dir),
+                "--cache-dir",
+                str(cache_dir),
+            ]
+        )
+        == 0
+    )
+    result = json.loads(capsys.readouterr().out)
+    assert result["architecture"] == reported["architecture"]
+    assert result["n_parameters"] == reported["n_parameters"] <= 500
+    assert result["test_accuracy"] == pytest.approx(reported["test_accuracy"], abs=1e-6)
+    assert result["train_accuracy"] == pytest.approx(reported["train_accuracy"], abs=1e-6)
+    assert result["n_test"] == 10000
