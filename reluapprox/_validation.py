@@ -43,7 +43,10 @@ def check_finite_real(name: str, value: object) -> float:
     """Return ``value`` as a float if it is a finite real number."""
     if not _is_real_number(value):
         fail(name, value, "a finite real number (int, float or Fraction)")
-    result = float(value)  # type: ignore[arg-type]
+    try:
+        result = float(value)  # type: ignore[arg-type]
+    except OverflowError:  # e.g. the int 10**400 or a huge Fraction
+        fail(name, value, "a real number within the float64 range (|x| < 1.8e308)")
     if not math.isfinite(result):
         fail(name, value, "a finite real number (not NaN or infinity)")
     return result
