@@ -12,6 +12,16 @@ numbers, the variable, the constants ``pi`` and ``e``, the operators
 ``+ - * / **`` and calls of the functions in :data:`FUNCTIONS`; it builds the sympy
 expression itself. Decimal literals are read exactly (``0.7`` is ``7/10``).
 
+Parsing is bounded: the input has at most :data:`MAX_LENGTH` characters, numeric
+exponents are at most :data:`MAX_EXPONENT` in absolute value, and every exact number
+of the expression (numerator and denominator of each rational, also the numbers that
+sympy would compute while building a power such as ``(9**999)**999``) has at most
+:data:`MAX_NUMBER_BITS` bits: a power whose numbers would be larger is refused
+*before* sympy computes it. The finished expression passes the same node whitelist as
+sympy input, so a string that sympy evaluates to ``zoo`` (``log(0)``, ``tan(pi/2)``),
+``nan`` or a non-real number (``sqrt(-1)``, ``(-2)**x``) is refused too, with an
+:class:`~reluapprox.errors.InvalidExpression` that quotes the string.
+
 Examples:
     >>> parse_expression("sqrt(abs(x - 1/3))")
     sqrt(Abs(x - 1/3))
@@ -48,6 +58,7 @@ __all__ = [
     "FUNCTIONS",
     "MAX_EXPONENT",
     "MAX_LENGTH",
+    "MAX_NUMBER_BITS",
     "SYMBOL",
     "Target",
     "as_target",
@@ -87,6 +98,11 @@ MAX_LENGTH = 1000
 #: Largest accepted absolute value of a numeric exponent (``x**1001`` is refused),
 #: so that a string such as ``9**9**9`` cannot make sympy compute a huge integer.
 MAX_EXPONENT = 1000
+
+#: Largest accepted bit length of the numerator and of the denominator of every exact
+#: number in a parsed expression (4096 bits: about 1233 decimal digits), so that a
+#: string such as ``((9**999)**999)**999`` is refused at once instead of computed.
+MAX_NUMBER_BITS = 4096
 
 #: sympy node types an expression may contain (what reluapprox.certify can enclose).
 _ALLOWED_NODES: tuple[type, ...] = (
@@ -137,7 +153,9 @@ def parse_expression(text: str) -> sp.Expr:
             operators ``+ - * / **`` (and unary ``+ -``) and calls of
             :data:`FUNCTIONS` with the right number of positional arguments:
             attribute access, subscripts, lambdas, other names, keywords, strings,
-            too long input or too large exponents are all refused.
+            too long input, too large exponents, numbers of more than
+            :data:`MAX_NUMBER_BITS` bits and expressions that sympy evaluates to
+            ``zoo``, ``nan`` or non-real numbers are all refused.
 
     Examples:
         >>> parse_expression("2*x**2 - 0.5")
@@ -146,6 +164,10 @@ def parse_expression(text: str) -> sp.Expr:
         Traceback (most recent call last):
         ...
         reluapprox.errors.InvalidExpression: g='x.real' is invalid: expected ... (attribute access is not allowed)
+        >>> parse_expression("log(0) + x")
+        Traceback (most recent call last):
+        ...
+        reluapprox.errors.InvalidExpression: g='log(0) + x' is invalid: expected ... (it contains zoo: ...)
     """  # noqa: E501
     if not isinstance(text, str):
         raise InvalidExpression(f"g={text!r} is invalid: expected a string")
@@ -158,9 +180,13 @@ def parse_expression(text: str) -> sp.Expr:
     except (ValueError, RecursionError, MemoryError):
         raise _refuse(text, "cannot be parsed") from None
     try:
-        return _build(tree.body, text.strip())
+        expr = _build(tree.body, text.strip())
     except RecursionError:
         raise _refuse(text, "nested too deeply") from None
+    why = _problem(expr)
+    if why is not None:
+        raise _refuse(text, why)
+    return expr
 
 
 def _build(node: ast.AST, source: str) -> sp.Expr:
@@ -169,6 +195,8 @@ def _build(node: ast.AST, source: str) -> sp.Expr:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _refuse(source, f"the literal {value!r} is not a real number")
         if isinstance(value, int):
+            if value.bit_length() > MAX_NUMBER_BITS:
+                raise _refuse(source, f"an integer of more than {MAX_NUMBER_BITS} bits")
             return sp.Integer(value)
         segment = ast.get_source_segment(source, node) or repr(value)
         if not math.isfinite(value):
@@ -177,6 +205,10 @@ def _build(node: ast.AST, source: str) -> sp.Expr:
             exact = Fraction(segment.replace("_", ""))
         except (ValueError, ZeroDivisionError):
             exact = Fraction(value)
+        if max(abs(exact.numerator).bit_length(), exact.denominator.bit_length()) > (
+            MAX_NUMBER_BITS
+        ):
+            raise _refuse(source, f"a number of more than {MAX_NUMBER_BITS} bits")
         return sp.Rational(exact.numerator, exact.denominator)
     if isinstance(node, ast.Name):
         if node.id == SYMBOL.name:
@@ -205,6 +237,7 @@ def _build(node: ast.AST, source: str) -> sp.Expr:
                 raise _refuse(source, f"an exponent larger than {MAX_EXPONENT} in absolute value")
             if left == 0 and right.is_number and right.is_negative:
                 raise _refuse(source, "division by zero")
+            _check_power_size(left, right, source)
             return sp.Pow(left, right)
         raise _refuse(source, f"the operator {type(node.op).__name__} is not allowed")
     if isinstance(node, ast.Call):
@@ -217,6 +250,8 @@ def _build(node: ast.AST, source: str) -> sp.Expr:
         if len(node.args) != arity:
             raise _refuse(source, f"{node.func.id} takes {arity} argument(s)")
         args = [_build(arg, source) for arg in node.args]
+        for arg in args:
+            _check_number_size(arg, source)
         result: sp.Expr = function(*args)
         return result
     if isinstance(node, ast.Attribute):
@@ -224,23 +259,97 @@ def _build(node: ast.AST, source: str) -> sp.Expr:
     raise _refuse(source, f"{type(node).__name__} is not allowed")
 
 
+def _bits(number: sp.Rational) -> int:
+    """The larger bit length of the numerator and the denominator of ``number``."""
+    return max(abs(int(number.p)).bit_length(), int(number.q).bit_length())
+
+
+def _largest_number_bits(expr: sp.Basic) -> int:
+    return max((_bits(n) for n in expr.atoms(sp.Rational)), default=0)
+
+
+def _power_bits(base: sp.Basic, numerator: int) -> float:
+    """An upper bound on the bits of the numbers sympy computes for ``base**(p/q)``.
+
+    sympy evaluates a power of a rational number, distributes a power over the
+    factors of a product and multiplies the exponents of a power of a power; it
+    leaves powers of sums and of functions alone. A number ``n/d`` raised to the
+    power ``p`` has at most ``|p| * max(log2 |n|, log2 d) + 1`` bits.
+    """
+    if isinstance(base, sp.Rational):
+        if base == 0:
+            return 0.0
+        return abs(numerator) * max(math.log2(abs(int(base.p))), math.log2(int(base.q))) + 1
+    if isinstance(base, sp.Mul):
+        return sum(_power_bits(factor, numerator) for factor in base.args)
+    if isinstance(base, sp.Pow) and isinstance(base.exp, sp.Rational):
+        return _power_bits(base.base, abs(numerator) * abs(int(base.exp.p)))
+    return 0.0
+
+
+def _check_number_size(expr: sp.Basic, source: str) -> None:
+    if _largest_number_bits(expr) > MAX_NUMBER_BITS:
+        raise _refuse(source, f"a number of more than {MAX_NUMBER_BITS} bits")
+
+
+def _check_power_size(base: sp.Expr, exponent: sp.Expr, source: str) -> None:
+    """Refuse ``base**exponent`` before sympy computes numbers that are too large."""
+    _check_number_size(base, source)
+    _check_number_size(exponent, source)
+    if isinstance(exponent, sp.Rational) and _power_bits(base, int(exponent.p)) > MAX_NUMBER_BITS:
+        raise _refuse(source, f"a power with more than {MAX_NUMBER_BITS} bits")
+
+
+def _problem(expr: sp.Expr) -> str | None:
+    """Why ``expr`` (in at most one symbol) cannot be a target, or None if it can."""
+    for sub in sp.preorder_traversal(expr):
+        if sub in (sp.zoo, sp.nan, sp.oo, -sp.oo):
+            return (
+                f"it contains {sub}: an infinite or undefined value such as log(0), "
+                "tan(pi/2) or 0*log(0)"
+            )
+        if isinstance(sub, sp.Rational) and _bits(sub) > MAX_NUMBER_BITS:
+            return f"a number of more than {MAX_NUMBER_BITS} bits"
+        if not isinstance(sub, _ALLOWED_NODES):
+            if isinstance(sub, sp.Expr) and sub.is_number and sub.is_extended_real is False:
+                return f"it contains the non-real number {_shown(sub)}"
+            return f"{type(sub).__name__} is not supported"
+        if isinstance(sub, sp.Number) and not sub.is_real:
+            return f"it contains the non-real number {_shown(sub)}"
+        if isinstance(sub, sp.Pow) and _negative_number(sub.base) and not sub.exp.is_integer:
+            return f"{_shown(sub)} is not real: a negative base needs an integer exponent"
+        if isinstance(sub, sp.Expr) and sub.is_number and sub.is_extended_real is False:
+            return f"it contains the non-real number {_shown(sub)}"
+    return None
+
+
+def _negative_number(expr: sp.Basic) -> bool:
+    return bool(expr.is_number and expr.is_extended_negative)
+
+
+def _shown(expr: object) -> str:
+    """``str(expr)``, at most 60 characters (also for numbers beyond Python's digit limit)."""
+    try:
+        text = str(expr)
+    except ValueError:  # more digits than sys.get_int_max_str_digits()
+        return f"<{type(expr).__name__} too large to print>"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _check_sympy(expr: sp.Basic) -> tuple[sp.Expr, sp.Symbol]:
     if not isinstance(expr, sp.Expr):
-        raise InvalidExpression(f"g={expr!r} is invalid: expected a sympy expression (sp.Expr)")
+        raise InvalidExpression(
+            f"g={_shown(expr)} is invalid: expected a sympy expression (sp.Expr)"
+        )
     free = expr.free_symbols
     if len(free) > 1:
         names = ", ".join(sorted(str(s) for s in free))
         raise InvalidExpression(
-            f"g={expr!r} is invalid: expected an expression in one symbol, got {names}"
+            f"g={_shown(expr)} is invalid: expected an expression in one symbol, got {names}"
         )
-    for sub in sp.preorder_traversal(expr):
-        if not isinstance(sub, _ALLOWED_NODES):
-            raise InvalidExpression(
-                f"g={expr!r} is invalid: expected {_ACCEPTED} "
-                f"({type(sub).__name__} is not supported)"
-            )
-        if isinstance(sub, sp.Number) and not sub.is_real:
-            raise InvalidExpression(f"g={expr!r} is invalid: expected real coefficients")
+    why = _problem(expr)
+    if why is not None:
+        raise InvalidExpression(f"g={_shown(expr)} is invalid: expected {_ACCEPTED} ({why})")
     symbol = next(iter(free)) if free else SYMBOL
     if free:
         # Work with a real symbol so that sympy simplifies |x|' = sign(x) etc.
@@ -326,7 +435,8 @@ class Target:
                     )
                 return np.where(out.imag == 0, out.real, np.nan).astype(np.float64)
             if out.dtype.kind in "fiu":
-                return out.astype(np.float64)
+                with np.errstate(all="ignore"):  # long doubles beyond float64 become inf
+                    return out.astype(np.float64)
         if self.expr is not None and np.ndim(out) == 0:  # a constant expression
             return np.full(flat.shape, float(out), dtype=np.float64)
         return None
@@ -347,7 +457,13 @@ class Target:
                 "real number per point (a scalar function) or an array of the input's "
                 "shape (a vectorised function)"
             )
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise EvaluationError(
+                f"g({x!r}) = {_shown(value)}: expected a finite real value "
+                "(it is beyond the largest float64, about 1.8e308)"
+            ) from None
 
 
 def as_target(g: object) -> Target:

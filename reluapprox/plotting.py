@@ -1,8 +1,26 @@
 """Figures made by the library itself (matplotlib, imported lazily, Agg backend).
 
-Every function writes one PNG and returns its path; nothing is shown on screen, so
-the functions work on machines without a display and in the test suite.
-"""
+Every function writes one PNG and returns the path it wrote; nothing is shown on
+screen, so the functions work on machines without a display and in the test suite.
+
+File names: a path ending in ``.png`` (any case) is written as given; a path without
+a suffix gets ``.png`` appended (``"fig"`` writes ``fig.png``, as matplotlib itself
+would) and the returned path says so; any other suffix, and a path that is an
+existing folder, is refused with :class:`~reluapprox.errors.InvalidArgument`. A file
+that cannot be written (missing permissions, a parent that is a file, a full disk)
+also raises :class:`~reluapprox.errors.InvalidArgument` naming the path, with the
+:class:`OSError` as its ``__cause__``.
+
+Examples:
+    >>> png_path("figures/error")
+    PosixPath('figures/error.png')
+    >>> png_path("error.PNG")
+    PosixPath('error.PNG')
+    >>> png_path("error.svg")
+    Traceback (most recent call last):
+    ...
+    reluapprox.errors.InvalidArgument: path='error.svg' is invalid: expected a file name ending in .png (or without a suffix: .png is then appended)
+"""  # noqa: E501
 
 from __future__ import annotations
 
@@ -13,12 +31,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from reluapprox._validation import fail
+from reluapprox.errors import InvalidArgument
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from reluapprox.shallow import ShallowNetwork
 
-__all__ = ["new_figure", "plot_interpolation", "save_figure"]
+__all__ = ["new_figure", "plot_interpolation", "png_path", "save_figure"]
 
 
 def new_figure(*, nrows: int = 1, ncols: int = 1, size: tuple[float, float] = (6.4, 4.0)) -> Figure:
@@ -34,11 +55,49 @@ def new_figure(*, nrows: int = 1, ncols: int = 1, size: tuple[float, float] = (6
     return figure
 
 
-def save_figure(figure: Figure, path: str | Path) -> Path:
-    """Write ``figure`` as PNG to ``path`` (creating parent folders) and return the path."""
+def png_path(path: str | Path) -> Path:
+    """The file that :func:`save_figure` writes for ``path``.
+
+    Raises:
+        InvalidArgument: if ``path`` is not a string or path, is an existing folder or
+            ends in a suffix other than ``.png``.
+    """
+    if not isinstance(path, (str, Path)) or not str(path):
+        fail("path", path, "a file name ending in .png (a str or pathlib.Path)")
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(out, dpi=120)
+    if out.is_dir():
+        fail("path", str(path), "a file name ending in .png, not an existing folder")
+    if out.suffix == "":
+        return out.with_name(out.name + ".png")
+    if out.suffix.lower() != ".png":
+        fail(
+            "path",
+            str(path),
+            "a file name ending in .png (or without a suffix: .png is then appended)",
+        )
+    return out
+
+
+def save_figure(figure: Figure, path: str | Path) -> Path:
+    """Write ``figure`` as PNG (creating parent folders) and return the path written.
+
+    The path written is :func:`png_path` of ``path``: ``.png`` is appended when
+    ``path`` has no suffix.
+
+    Raises:
+        InvalidArgument: for a path that :func:`png_path` refuses, or when the file
+            cannot be written (the :class:`OSError` is the ``__cause__``).
+    """
+    out = png_path(path)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(out, dpi=120, format="png")
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise InvalidArgument(
+            f"path={str(out)!r} is invalid: expected a writable file path "
+            f"({type(error).__name__}: {reason})"
+        ) from error
     return out
 
 

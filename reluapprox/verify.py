@@ -38,7 +38,7 @@ import io
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -333,6 +333,8 @@ def run_property(
     from hypothesis import HealthCheck, given, reporting, settings
     from hypothesis import seed as hypothesis_seed
 
+    if not isinstance(prop, Property):
+        fail("prop", prop, "a Property, e.g. get_property('interpolation.exact_at_nodes')")
     check_positive_int("max_examples", max_examples)
     if isinstance(seed, bool) or not isinstance(seed, int):
         fail("seed", seed, "an integer")
@@ -400,8 +402,29 @@ def run_property(
     )
 
 
+def _as_properties(props: object) -> tuple[Property, ...]:
+    """``props`` of :func:`run_properties` as a tuple of properties, validated."""
+    expected = (
+        "None (all properties), a name pattern such as 'interpolation.*' or a sequence "
+        "of Property objects (e.g. from select())"
+    )
+    if props is None:
+        return properties()
+    if isinstance(props, str):
+        return select([props])
+    if isinstance(props, Property):
+        return (props,)
+    if isinstance(props, (bytes, dict)) or not isinstance(props, Iterable):
+        fail("props", props, expected)
+    chosen = tuple(props)
+    for index, item in enumerate(chosen):
+        if not isinstance(item, Property):
+            fail(f"props[{index}]", item, expected + "; use select(...) to look names up")
+    return chosen
+
+
 def run_properties(
-    props: Sequence[Property] | None = None,
+    props: Sequence[Property] | str | None = None,
     *,
     profile: str = "ci",
     max_examples: int | None = None,
@@ -413,6 +436,7 @@ def run_properties(
 
     Args:
         props: the properties, e.g. from :func:`select`; all registered ones if None.
+            A string is a pattern passed to :func:`select` (``"interpolation.*"``).
         profile: ``"dev"``, ``"ci"`` or ``"thorough"``: the number of examples and
             whether the default seed is fixed (``ci``: seed 0) or random.
         max_examples: overrides the profile's number of examples per property.
@@ -421,10 +445,21 @@ def run_properties(
         on_example: called as ``on_example(prop, n)`` after the ``n``-th instance of
             ``prop`` passed (for live counters).
 
+    Raises:
+        InvalidArgument: for a bad profile, number of examples or seed, for a pattern
+            that matches no property, or for ``props`` items that are not
+            :class:`Property` objects.
+
     Examples:
         >>> reports = run_properties(select(["networks.exact_conversion"]), max_examples=3)
         >>> [(r.name, r.ok, r.seed) for r in reports]
         [('networks.exact_conversion', True, 0)]
+        >>> [r.name for r in run_properties("networks.exact_conversion", max_examples=3)]
+        ['networks.exact_conversion']
+        >>> run_properties([1])
+        Traceback (most recent call last):
+        ...
+        reluapprox.errors.InvalidArgument: props[0]=1 is invalid: expected ...
     """
     check_choice("profile", profile, tuple(PROFILES))
     options = PROFILES[profile]
@@ -434,7 +469,7 @@ def run_properties(
         seed = 0 if options["derandomize"] else random.SystemRandom().randrange(2**32)
     elif isinstance(seed, bool) or not isinstance(seed, int):
         fail("seed", seed, "an integer")
-    chosen = properties() if props is None else tuple(props)
+    chosen = _as_properties(props)
     reports = []
     for index, prop in enumerate(chosen, start=1):
         if progress is not None:

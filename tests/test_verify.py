@@ -208,3 +208,39 @@ def test_replay_is_none_for_reprs_that_are_not_python() -> None:
     assert verify._replay_source("x.y", Sneaky()) is None
     assert verify._replay_source("x.y", float("inf")) is None  # 'inf' is not a known name
     assert verify._replay_source("x.y", (1, [2.5])) is not None
+
+
+def test_run_properties_accepts_a_pattern_string() -> None:
+    reports = run_properties("interpolation.exact_at_nodes", max_examples=2)
+    assert [(r.name, r.ok) for r in reports] == [("interpolation.exact_at_nodes", True)]
+    with pytest.raises(InvalidArgument, match="pattern='no-such-theorem' is invalid"):
+        run_properties("no-such-theorem", max_examples=2)
+
+
+def test_run_properties_accepts_one_property() -> None:
+    prop = select(["networks.exact_conversion"])[0]
+    assert [r.name for r in run_properties(prop, max_examples=2)] == [prop.name]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ([1], "props[0]=1 is invalid: expected None (all properties), a name pattern"),
+        (["interpolation.exact_at_nodes"], "props[0]='interpolation.exact_at_nodes' is invalid"),
+        ((None,), "props[0]=None is invalid"),
+        (3, "props=3 is invalid: expected None (all properties), a name pattern"),
+        (b"interpolation", "props=b'interpolation' is invalid"),
+        ({"a": 1}, "props={'a': 1} is invalid"),
+    ],
+)
+def test_run_properties_refuses_what_is_not_a_property(props: object, message: str) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        run_properties(props, max_examples=2)  # type: ignore[arg-type]
+    assert str(info.value).startswith(message)
+    assert "select(" in str(info.value)
+
+
+@pytest.mark.parametrize("prop", [None, "interpolation.exact_at_nodes", 1])
+def test_run_property_refuses_what_is_not_a_property(prop: object) -> None:
+    with pytest.raises(InvalidArgument, match=re.escape(f"prop={prop!r} is invalid: expected a")):
+        run_property(prop, max_examples=2)  # type: ignore[arg-type]

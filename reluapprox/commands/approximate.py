@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from reluapprox.approximation import (
     approximate,
     plot_approximation,
 )
+from reluapprox.commands._output import check_file_path, check_plot_path, write_json, write_plot
 
 NAME = "approximate"
 HELP = "approximate g(x) within eps by a shallow ReLU network, with a certified bound"
@@ -69,7 +69,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"give up after this many seconds (default {DEFAULT_TIME_LIMIT:g})",
     )
-    parser.add_argument("--plot", type=Path, metavar="PNG", help="plot g, f and the error")
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        metavar="PNG",
+        help="plot g, f and the error into this PNG file (.png is appended if no suffix)",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the result as JSON")
 
 
@@ -80,6 +85,11 @@ def _progress(fraction: float, cells: int) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; returns the exit status."""
+    # Check the output paths first: refuse a bad --plot/--json before a long computation.
+    if args.json is not None:
+        check_file_path("--json", args.json)
+    if args.plot is not None:
+        check_plot_path("--plot", args.plot)
     progress = _progress if sys.stderr.isatty() else None
     try:
         res = approximate(
@@ -103,9 +113,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"method:    {res.method}")
     print(f"time:      {res.seconds:.2f} s")
     if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(res.to_dict(), indent=2) + "\n")
-        print(f"wrote {args.json}")
+        print(f"wrote {write_json('--json', args.json, res.to_dict())}")
     if args.plot is not None:
-        print(f"wrote {plot_approximation(res, args.plot)}")
+        path = write_plot("--plot", args.plot, lambda out: plot_approximation(res, out))
+        print(f"wrote {path}")
     return 0

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from fractions import Fraction
 from pathlib import Path
 
 from reluapprox._validation import fail
+from reluapprox.commands._output import check_file_path, check_plot_path, write_json, write_plot
 from reluapprox.interpolation import interpolate
 
 NAME = "interpolate"
@@ -37,13 +37,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--ys", nargs="+", required=True, metavar="Y", help="values at the nodes")
     parser.add_argument(
-        "--plot", type=Path, metavar="PNG", help="write a plot of f and its neurons"
+        "--plot",
+        type=Path,
+        metavar="PNG",
+        help="write a plot of f and its neurons (.png is appended if no suffix)",
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the network as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; returns the exit status."""
+    if args.json is not None:
+        check_file_path("--json", args.json)
+    if args.plot is not None:
+        check_plot_path("--plot", args.plot)
     xs = [parse_rational(f"--xs[{i}]", t) for i, t in enumerate(args.xs)]
     ys = [parse_rational(f"--ys[{i}]", t) for i, t in enumerate(args.ys)]
     net = interpolate(xs, ys)
@@ -59,11 +66,10 @@ def run(args: argparse.Namespace) -> int:
             "knots": [str(t) for t in net.knots],
             "weights": [str(w) for w in net.weights],
         }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, indent=2) + "\n")
-        print(f"wrote {args.json}")
+        print(f"wrote {write_json('--json', args.json, payload)}")
     if args.plot is not None:
         from reluapprox.plotting import plot_interpolation
 
-        print(f"wrote {plot_interpolation(net, xs, ys, args.plot)}")
+        path = write_plot("--plot", args.plot, lambda out: plot_interpolation(net, xs, ys, out))
+        print(f"wrote {path}")
     return 0 if exact else 1

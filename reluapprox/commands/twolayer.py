@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
+
+from reluapprox.commands._output import check_folder, write_json, write_plot
 
 NAME = "twolayer"
 HELP = "two-layer ReLU classifiers (2-h-2): exact Ex 1a network, training on CSV data"
@@ -108,9 +109,7 @@ def _params(net: object, accuracy: float) -> dict[str, object]:
 
 
 def _write_json(path: Path, payload: dict[str, object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2) + "\n")
-    print(f"wrote {path}")
+    print(f"wrote {write_json('--out', path, payload)}")
 
 
 def _show(array: object) -> str:
@@ -157,6 +156,7 @@ def _train(args: argparse.Namespace) -> int:
         train_two_layer,
     )
 
+    check_folder("--out", args.out)
     data = load_classification_csv(args.data)
     result = train_two_layer(
         data.points,
@@ -194,10 +194,14 @@ def _train(args: argparse.Namespace) -> int:
     print(f"Ex 1a construction (class 1 iff |x2| < t, best t): {100 * float(rule_accuracy):.1f}%")
     print(f"written network: accuracy {100 * accuracy:.1f}% (exact count)")
     _write_json(args.out / "params.json", _params(best, accuracy))
-    print(f"wrote {plot_training_loss(result, args.out / 'loss.png')}")
-    print(
-        f"wrote {plot_decision_regions(best, data.points, data.labels, args.out / 'regions.png')}"
+    loss = write_plot("--out", args.out / "loss.png", lambda out: plot_training_loss(result, out))
+    print(f"wrote {loss}")
+    regions = write_plot(
+        "--out",
+        args.out / "regions.png",
+        lambda out: plot_decision_regions(best, data.points, data.labels, out),
     )
+    print(f"wrote {regions}")
     return 0
 
 
@@ -208,6 +212,7 @@ def _search(args: argparse.Namespace) -> int:
         search_max_accuracy,
     )
 
+    check_folder("--out", args.out)
     data = load_classification_csv(args.data)
     result = search_max_accuracy(
         data.points,
@@ -232,7 +237,11 @@ def _search(args: argparse.Namespace) -> int:
         "(counted exactly: a certified lower bound on the best 2-2-2 accuracy)"
     )
     _write_json(args.out / "params.json", _params(result.network, float(result.accuracy)))
-    path = plot_decision_regions(result.network, data.points, data.labels, args.out / "regions.png")
+    path = write_plot(
+        "--out",
+        args.out / "regions.png",
+        lambda out: plot_decision_regions(result.network, data.points, data.labels, out),
+    )
     print(f"wrote {path}")
     return 0
 
