@@ -11,7 +11,10 @@ Every sympy node is compiled once into a Python closure, in one of two modes:
 
 - *range* mode encloses the values on the part of the interval where the node is
   defined (``sqrt`` clips its argument to ``[0, inf)``, ``1/[0, 1]`` is
-  ``[1, inf]``); it is used for oscillation bounds and node values;
+  ``[1, inf]``); with ``total=True`` (as :class:`CellCertifier` uses it, for
+  oscillation bounds and node values) an argument reaching outside the domain of
+  ``sqrt``, ``log`` or a non-integer power raises instead of being clipped, so a
+  cell where ``g`` is not proved defined is never certified;
 - *smooth* mode additionally raises :class:`NotSmooth` whenever a node is applied
   where it is not analytic (``abs``/``sign`` at 0, ``sqrt``/``log``/non-integer
   powers at arguments <= 0, a pole of ``tan`` or of a quotient). If ``g`` passes
@@ -48,6 +51,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
@@ -72,6 +76,7 @@ __all__ = [
     "compile_enclosure",
     "enclose",
     "max_error_mp",
+    "up_fraction",
 ]
 
 #: Working precision (bits) of the interval kernel. 80 bits make the radius of a
@@ -95,6 +100,8 @@ _NINF: MPF = lm.fninf
 _ZERO: MPF = lm.fzero
 _ONE: MPF = lm.fone
 _WHOLE: Interval = (_NINF, _INF)
+#: Node values below this magnitude are flushed to 0 (their Fractions stay small).
+_TINY: MPF = lm.mpf_shift(_ONE, -1100)
 
 
 class NotSmooth(ArithmeticError):
@@ -103,6 +110,10 @@ class NotSmooth(ArithmeticError):
 
 class _Undefined(ArithmeticError):
     """The expression is undefined on the whole interval."""
+
+
+class _PartlyUndefined(_Undefined):
+    """The expression is not proved defined on the whole interval (``total`` mode)."""
 
 
 def _gt(a: MPF, b: MPF) -> bool:
@@ -143,6 +154,26 @@ def _to_fraction(x: MPF) -> Fraction:
     return -value if sign else value
 
 
+#: Enclosure endpoints above this magnitude count as unbounded in Fraction arithmetic.
+_HUGE: MPF = lm.mpf_shift(_ONE, 4096)
+
+
+def _bounded_fraction(x: MPF, *, up: bool) -> Fraction | None:
+    """A Fraction ``>= x`` (``up``) or ``<= x`` of bounded size; ``None`` if ``|x|`` is huge.
+
+    Tiny endpoints (``|x| < 2**-1100``) are replaced by 0 or ``+-2**-1100`` outward,
+    so that the Fractions of extreme enclosures (``exp(-1e8)``) stay small.
+    """
+    if not _is_finite((x, x)) or x == lm.fnan or _gt(lm.mpf_abs(x), _HUGE):
+        return None
+    if _lt(lm.mpf_abs(x), _TINY):
+        tiny = Fraction(1, 2**1100)
+        if up:
+            return tiny if _gt(x, _ZERO) else Fraction(0)
+        return -tiny if _lt(x, _ZERO) else Fraction(0)
+    return _to_fraction(x)
+
+
 def _tanh(x: Interval) -> Interval:
     # tanh(x) = 1 - 2 / (exp(2x) + 1): x occurs once, so the enclosure is tight.
     two = (lm.from_int(2), lm.from_int(2))
@@ -159,11 +190,19 @@ def _cosh(x: Interval) -> Interval:
     return libmpi.mpi_cosh_sinh(x, PRECISION)[0]  # type: ignore[no-any-return]
 
 
-def _clip_nonnegative(x: Interval, *, strict: bool) -> Interval:
-    """The part of ``x`` in ``[0, inf)`` (``(0, inf)`` when ``strict``)."""
+def _clip_nonnegative(x: Interval, *, strict: bool, total: bool) -> Interval:
+    """The part of ``x`` in ``[0, inf)`` (``(0, inf)`` when ``strict``).
+
+    With ``total``, an ``x`` reaching below 0 raises :class:`_PartlyUndefined`
+    instead of being clipped (the node may be undefined on part of the interval).
+    """
     if _lt(x[1], _ZERO) or (strict and x[1] == _ZERO):
         raise _Undefined
-    return (_ZERO, x[1]) if _lt(x[0], _ZERO) else x
+    if _lt(x[0], _ZERO):
+        if total:
+            raise _PartlyUndefined
+        return (_ZERO, x[1])
+    return x
 
 
 def _reciprocal(x: Interval, smooth: bool) -> Interval:
@@ -194,11 +233,11 @@ def _pow_int(x: Interval, n: int, smooth: bool) -> Interval:
     return _reciprocal(libmpi.mpi_pow_int(x, -n, PRECISION), smooth)
 
 
-def _pow_real(x: Interval, p: Fraction, smooth: bool) -> Interval:
+def _pow_real(x: Interval, p: Fraction, smooth: bool, total: bool = False) -> Interval:
     """``x**p`` for a non-integer rational ``p`` (defined for ``x >= 0``, or ``> 0`` if p < 0)."""
     if smooth and not _gt(x[0], _ZERO):
         raise NotSmooth("non-integer power of an interval reaching 0")
-    x = _clip_nonnegative(x, strict=p < 0)
+    x = _clip_nonnegative(x, strict=p < 0, total=total)
     if p < 0:
         return _reciprocal(_pow_real(x, -p, False), smooth)
     lo = _ZERO if x[0] == _ZERO else libmpi.mpi_pow(x, _point(p), PRECISION)[0]
@@ -208,10 +247,10 @@ def _pow_real(x: Interval, p: Fraction, smooth: bool) -> Interval:
     return (lo, libmpi.mpi_pow(x, _point(p), PRECISION)[1])
 
 
-def _log(x: Interval, smooth: bool) -> Interval:
+def _log(x: Interval, smooth: bool, total: bool = False) -> Interval:
     if smooth and not _gt(x[0], _ZERO):
         raise NotSmooth("log of an interval reaching 0")
-    x = _clip_nonnegative(x, strict=True)
+    x = _clip_nonnegative(x, strict=True, total=total)
     if x[0] == _ZERO:
         hi = _INF if x[1] == _INF else libmpi.mpi_log((x[1], x[1]), PRECISION)[1]
         return (_NINF, hi)
@@ -276,7 +315,9 @@ def _tan(x: Interval, smooth: bool) -> Interval:
     return result
 
 
-def compile_enclosure(expr: sp.Expr, *, smooth: bool, symbol: sp.Symbol = SYMBOL) -> Enclosure:
+def compile_enclosure(
+    expr: sp.Expr, *, smooth: bool, symbol: sp.Symbol = SYMBOL, total: bool = False
+) -> Enclosure:
     """Compile ``expr`` into a function from intervals to enclosures of its values.
 
     Args:
@@ -285,6 +326,10 @@ def compile_enclosure(expr: sp.Expr, *, smooth: bool, symbol: sp.Symbol = SYMBOL
             ``Heaviside`` and ``DiracDelta``, enclosed away from their jump only).
         smooth: raise :class:`NotSmooth` wherever a node is not analytic.
         symbol: the variable.
+        total: never clip an argument to a node's domain of definition (``sqrt``,
+            ``log``, non-integer powers): where an argument's enclosure reaches
+            outside it, raise instead (an internal exception, a subclass of the one
+            raised where ``expr`` is undefined on the whole interval).
 
     Raises:
         InvalidExpression: for a node type this module cannot enclose.
@@ -306,7 +351,7 @@ def compile_enclosure(expr: sp.Expr, *, smooth: bool, symbol: sp.Symbol = SYMBOL
     if expr is sp.E:
         e = libmpi.mpi_exp((_ONE, _ONE), PRECISION)
         return lambda x: e
-    args = [compile_enclosure(a, smooth=smooth, symbol=symbol) for a in expr.args]
+    args = [compile_enclosure(a, smooth=smooth, symbol=symbol, total=total) for a in expr.args]
     if isinstance(expr, sp.Add):
 
         def add(x: Interval) -> Interval:
@@ -333,8 +378,8 @@ def compile_enclosure(expr: sp.Expr, *, smooth: bool, symbol: sp.Symbol = SYMBOL
             return lambda x: _pow_int(base_f(x), n, smooth)
         if exponent.is_Rational:
             p = Fraction(int(exponent.p), int(exponent.q))
-            return lambda x: _pow_real(base_f(x), p, smooth)
-        log_f = compile_enclosure(sp.log(expr.base), smooth=smooth, symbol=symbol)
+            return lambda x: _pow_real(base_f(x), p, smooth, total)
+        log_f = compile_enclosure(sp.log(expr.base), smooth=smooth, symbol=symbol, total=total)
 
         def power(x: Interval) -> Interval:
             return libmpi.mpi_exp(_mul(exp_f(x), log_f(x)), PRECISION)  # type: ignore[no-any-return]
@@ -348,7 +393,7 @@ def compile_enclosure(expr: sp.Expr, *, smooth: bool, symbol: sp.Symbol = SYMBOL
         sp.tanh: _tanh,
         sp.sinh: _sinh,
         sp.cosh: _cosh,
-        sp.log: lambda u: _log(u, smooth),
+        sp.log: lambda u: _log(u, smooth, total),
         sp.tan: lambda u: _tan(u, smooth),
         sp.Abs: lambda u: _abs(u, smooth),
         sp.sign: lambda u: _sign(u, smooth),
@@ -371,6 +416,10 @@ def compile_enclosure(expr: sp.Expr, *, smooth: bool, symbol: sp.Symbol = SYMBOL
     raise InvalidExpression(
         f"expr={expr!r} is invalid: expected elementary nodes, got {type(expr).__name__}"
     )
+
+
+def _no_enclosure(x: Interval) -> Interval:
+    raise NotSmooth("no enclosure of this node")
 
 
 def _compose(op: Callable[[Interval], Interval], inner: Enclosure) -> Enclosure:
@@ -407,10 +456,7 @@ def enclose(expr: sp.Expr, a: float, b: float, *, smooth: bool = False) -> tuple
         lo, hi = f(_from_floats(a, b))
     except _Undefined:
         raise EvaluationError(f"{expr} is undefined on [{a}, {b}]") from None
-    return (
-        lm.to_float(lo, rnd=lm.round_floor),
-        lm.to_float(hi, rnd=lm.round_ceiling),
-    )
+    return _down(lo), _up(hi)
 
 
 def _abs_upper(x: Interval) -> MPF | None:
@@ -423,8 +469,41 @@ def _abs_upper(x: Interval) -> MPF | None:
 
 
 def _up(x: MPF) -> float:
-    """``x`` rounded up to a float."""
-    return float(lm.to_float(x, rnd=lm.round_ceiling))
+    """The smallest float >= ``x`` (``inf`` above the largest float, ``5e-324`` for tiny ``x > 0``).
+
+    ``lm.to_float`` flushes tiny values to 0 and rounds subnormals to nearest
+    whatever the rounding mode; the result is therefore corrected upward by exact
+    comparison.
+    """
+    if x == lm.fnan:
+        return math.nan
+    result = float(lm.to_float(x, rnd=lm.round_ceiling))
+    while not math.isnan(result) and _lt(lm.from_float(result), x):
+        result = math.nextafter(result, math.inf)
+    return result
+
+
+def _down(x: MPF) -> float:
+    """The largest float <= ``x`` (``-inf`` below the most negative float)."""
+    return -_up(lm.mpf_neg(x)) + 0.0  # + 0.0: no -0.0
+
+
+def up_fraction(q: Fraction) -> float:
+    """The smallest float >= ``q`` (``inf`` above the largest float; never raises).
+
+    Examples:
+        >>> up_fraction(Fraction(1, 3)) > 1 / 3, up_fraction(Fraction(1, 10**400))
+        (True, 5e-324)
+        >>> up_fraction(Fraction(10**400)), up_fraction(Fraction(-(10**400)))
+        (inf, -1.7976931348623157e+308)
+    """
+    try:
+        result = float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -sys.float_info.max
+    if Fraction(result) < q:
+        result = math.nextafter(result, math.inf)
+    return result
 
 
 class Node:
@@ -459,8 +538,9 @@ class CellCertifier:
 
     def __init__(self, expr: sp.Expr) -> None:
         self.expr = expr
-        self._range = compile_enclosure(expr, smooth=False)
+        self._range = compile_enclosure(expr, smooth=False, total=True)
         self._smooth = compile_enclosure(expr, smooth=True)
+        self._first: Enclosure | None = None  # compiled on first use
         self._second: Enclosure | None
         try:
             self._second = compile_enclosure(sp.diff(expr, SYMBOL, 2), smooth=True)
@@ -483,12 +563,19 @@ class CellCertifier:
             enclosure = _WHOLE
         if not _is_finite(enclosure):
             r0 = EXTENSION_RADIUS * max(1.0, abs(x))
-            try:
-                enclosure = self._range(_from_floats(x - r0, x + r0))
-            except _Undefined:
+            # two-sided first; one-sided where g is defined on one side only
+            for near in ((x - r0, x + r0), (x, x + r0), (x - r0, x)):
+                try:
+                    enclosure = self._range(_from_floats(*near))
+                    break
+                except _Undefined:
+                    continue
+            else:
                 raise EvaluationError(
-                    f"g({x!r}) is undefined ({self.expr} has no value near x={x!r})"
-                ) from None
+                    f"g({x!r}) is undefined or not finite: {self.expr} is undefined at "
+                    f"x={x!r} and not proved defined on either side of [{x - r0!r}, "
+                    f"{x + r0!r}]; expected g defined and finite on the whole domain"
+                )
             if not _is_finite(enclosure):
                 raise EvaluationError(
                     f"g({x!r}) is not finite: {self.expr} has no finite value or limit "
@@ -497,7 +584,15 @@ class CellCertifier:
         lo, hi = enclosure
         mid = lm.mpf_shift(lm.mpf_add(lo, hi, 0), -1)  # exact
         radius = lm.mpf_sub(hi, mid, PRECISION, lm.round_ceiling)
-        return Node(x, mid, _up(radius))
+        # Round the value to PRECISION bits with a bounded exponent (tiny values flush
+        # to 0), so that its exact Fraction stays small (exp(-1e8) has a 1.4e8-bit
+        # denominator); the rounding error is added to the radius.
+        value = lm.mpf_pos(mid, PRECISION, lm.round_nearest)
+        if _lt(lm.mpf_abs(value), _TINY):
+            value = _ZERO
+        moved = lm.mpf_abs(lm.mpf_sub(mid, value, PRECISION, lm.round_up))
+        radius = lm.mpf_add(radius, moved, PRECISION, lm.round_ceiling)
+        return Node(x, value, _up(radius))
 
     def smooth_on(self, a: float, b: float) -> bool:
         """Whether ``g`` is proved real-analytic on ``[a, b]``."""
@@ -563,11 +658,32 @@ class CellCertifier:
                 return None
             if not _is_finite(g):
                 return None
-            lo, hi = _to_fraction(g[0]), _to_fraction(g[1])
+            lo = _bounded_fraction(g[0], up=False)
+            hi = _bounded_fraction(g[1], up=True)
+            if lo is None or hi is None:
+                return None
             c_lo, c_hi = min(chord[j], chord[j + 1]), max(chord[j], chord[j + 1])
             worst = max(worst, hi - c_lo, c_hi - lo)
-        up = float(worst)
-        return up if Fraction(up) >= worst else math.nextafter(up, math.inf)
+        return up_fraction(worst)
+
+    def derivative_range(self, a: float, b: float) -> tuple[float, float] | None:
+        """An enclosure ``(lo, hi)`` (floats, outward) of ``g'`` on ``[a, b]``.
+
+        ``None`` where ``g`` is not proved smooth on ``[a, b]`` (then ``g'`` may not
+        exist) or ``g'`` has a node that cannot be enclosed.
+        """
+        if self._first is None:
+            try:
+                self._first = compile_enclosure(sp.diff(self.expr, SYMBOL), smooth=True)
+            except InvalidExpression:
+                self._first = _no_enclosure
+        if not self.smooth_on(a, b):
+            return None
+        try:
+            lo, hi = self._first(_from_floats(a, b))
+        except (NotSmooth, _Undefined):
+            return None
+        return _down(lo), _up(hi)
 
     def range_width(self, a: float, b: float) -> float | None:
         """The width of the enclosure of ``g`` on ``[a, b]`` (``None`` if unbounded)."""
@@ -597,8 +713,11 @@ class CellCertifier:
                 enclosure = self._second(_from_floats(a, b))
             except (NotSmooth, _Undefined):
                 enclosure = None
+        m = big_m = None
         if enclosure is not None and _is_finite(enclosure):
-            m, big_m = _to_fraction(enclosure[0]), _to_fraction(enclosure[1])
+            m = _bounded_fraction(enclosure[0], up=False)
+            big_m = _bounded_fraction(enclosure[1], up=True)
+        if m is not None and big_m is not None:
             h = Fraction(b) - Fraction(a)
             r = Fraction(max(left.radius, right.radius))
             lo = -h * h / 8 * max(big_m, Fraction(0)) - r
@@ -611,8 +730,12 @@ class CellCertifier:
             return None
         if not _is_finite(g):
             return None
+        g_lo = _bounded_fraction(g[0], up=False)
+        g_hi = _bounded_fraction(g[1], up=True)
+        if g_lo is None or g_hi is None:
+            return None
         ya, yb = left.fraction, right.fraction
-        return _to_fraction(g[0]) - max(ya, yb), _to_fraction(g[1]) - min(ya, yb), 0
+        return g_lo - max(ya, yb), g_hi - min(ya, yb), 0
 
     def cell_bound(
         self, left: Node, right: Node, *, target: float | None = None
@@ -647,6 +770,12 @@ class CellCertifier:
             if sub is not None:
                 found.append((sub, "oscillation"))
         if not found:
+            try:
+                self._range(_from_floats(left.x, right.x))
+            except _Undefined:
+                return None, (
+                    f"g is undefined, or not proved defined, on part of [{left.x!r}, {right.x!r}]"
+                )
             return None, "the enclosure of g is unbounded on the cell"
         return min(found, key=lambda f: f[0])
 
@@ -700,4 +829,4 @@ def max_error_mp(
             if not mpmath.isfinite(diff):
                 raise EvaluationError(f"g_mp({float(q)!r}) is not finite")
             worst = max(worst, diff)
-        return float(worst)
+        return _up(worst._mpf_)

@@ -43,12 +43,13 @@ import numpy as np
 import sympy as sp
 
 from reluapprox._validation import check_positive_int
-from reluapprox.certify import CellCertifier, Node
+from reluapprox.certify import CellCertifier, Node, up_fraction
 from reluapprox.errors import BudgetExceeded, CertificationError
 from reluapprox.expr import SYMBOL, Target
 
 __all__ = [
     "ACCEPT_FRACTION",
+    "ESTIMATE_NOISE_RTOL",
     "ESTIMATE_SAFETY",
     "Mesh",
     "Progress",
@@ -74,6 +75,9 @@ MAX_TRIALS = 8
 #: Estimated (sampled) bounds are the sampled maximum times this factor.
 ESTIMATE_SAFETY = 2.0
 
+#: Sampled estimates are at least this times ``max(1, |g|)`` at the cell's ends.
+ESTIMATE_NOISE_RTOL = 8 * 2.0**-52
+
 #: Interior sample points per cell (as fractions of the cell) of :func:`sampled_mesh`.
 SAMPLE_POINTS = (0.25, 0.5, 0.75)
 
@@ -81,6 +85,9 @@ SAMPLE_POINTS = (0.25, 0.5, 0.75)
 #: over which ``g`` varies by less than the target (see ``_jump``): one cheap range
 #: evaluation per cell, and the way past singular points such as ``x sin(1/x)`` at 0.
 JUMP_START = 64
+
+#: Largest step ratio ``allowed / width`` of :func:`shifted_mesh` (converted to float).
+RATIO_CAP = 10**6
 
 #: Seconds between two calls of a progress callback.
 PROGRESS_INTERVAL = 0.5
@@ -168,7 +175,8 @@ def _march_failure(x: float, bound: float | None, reason: str, eps_target: float
     raise CertificationError(
         f"cannot certify |g - f| < eps near x={x!r}: even the shortest float cell "
         f"[{x!r}, {math.nextafter(x, math.inf)!r}] has bound {shown} > {eps_target:.3g} "
-        f"({reason}); g is probably discontinuous or unbounded there"
+        f"({reason}); g may be discontinuous or unbounded there, or the interval "
+        "enclosures overestimate too much (rounding, cancellation) to prove a bound"
     )
 
 
@@ -257,11 +265,13 @@ def adaptive_mesh(
         trials = 0
         while True:
             trials += 1
-            right_x = x + h
+            if trials % 16 == 0:
+                budget.check(x, len(bounds) + 1)
+            right_x = max(x + h, math.nextafter(x, math.inf))  # never 0 cells wide
             if right_x >= b:
                 right_x, h = b, b - x
-            if not right_x > x:
-                _march_failure(x, None, "float resolution reached", target)
+            if x + h < right_x:  # h below one float step: the 1-ulp cell
+                h = right_x - x
             right = certifier.node(right_x)
             bound, how = certifier.cell_bound(left, right, target=target)
             if bound is not None and bound <= target:
@@ -277,7 +287,7 @@ def adaptive_mesh(
                     factor = 0.1
                 else:
                     factor = min(0.99, max(0.1, math.sqrt(target / bound) * 0.999))
-                if h <= 4 * math.ulp(x) + 5e-324:
+                if right_x == math.nextafter(x, math.inf):  # the shortest cell failed
                     _march_failure(x, bound, how, target)
             new_h = h * factor
             if not lo_h < new_h < hi_h:
@@ -331,6 +341,11 @@ def certified_uniform_mesh(
     """
     n = max(1, start)
     while True:
+        if n > max_neurons:
+            raise BudgetExceeded(
+                f"max_neurons={max_neurons} was hit: the certified uniform mesh on "
+                f"[{a!r}, {b!r}] needs about {n:.3g} cells or more; increase max_neurons or eps"
+            )
         budget = _Budget(a, b, max_neurons, deadline, time_limit, progress)
         budget.check(a, n)
         nodes = uniform_nodes(a, b, n)
@@ -381,7 +396,11 @@ def uniform_start(expr: sp.Expr, a: float, b: float, target: float, *, samples: 
     if not np.isfinite(values).all():
         return 16
     peak = float(np.abs(values).max())
-    return max(1, math.ceil((b - a) * math.sqrt(peak / (8 * target))))
+    with np.errstate(all="ignore"):
+        guess = float(np.float64(b - a) * np.sqrt(np.float64(peak) / (8 * np.float64(target))))
+    if not math.isfinite(guess) or guess > 2.0**62:
+        return 2**62  # more than any max_neurons: the budget check reports it
+    return max(1, math.ceil(guess))
 
 
 def sampled_mesh(
@@ -427,6 +446,16 @@ def sampled_mesh(
         sampled = target_function(points)
         chords = ylefts[:, None] + (yrights - ylefts)[:, None] * fractions[None, :]
         errors = ESTIMATE_SAFETY * np.abs(sampled - chords).max(axis=1)
+        # an estimate is never below the float noise of the values (0 would claim
+        # an exact fit that float samples cannot show)
+        scale = np.maximum(1.0, np.maximum(np.abs(ylefts), np.abs(yrights)))
+        errors = np.maximum(errors, ESTIMATE_NOISE_RTOL * scale)
+        if not (ESTIMATE_NOISE_RTOL * scale < eps).all():
+            raise CertificationError(
+                f"eps={eps!r} is below the float64 noise of g's values "
+                f"({ESTIMATE_NOISE_RTOL * float(scale.max()):.3g}); a sampled estimate "
+                "cannot resolve it (pass lipschitz=L or modulus=omega, or a larger eps)"
+            )
         split: list[tuple[float, float, float, float]] = []
         for k, cell in enumerate(pending):
             if errors[k] < eps:
@@ -482,11 +511,11 @@ def _shifted_step(
     trials = 0
     while True:
         trials += 1
-        right_x = x + h
+        right_x = max(x + h, math.nextafter(x, math.inf))  # never 0 cells wide
         if right_x >= b:
             right_x, h = b, b - x
-        if not right_x > x:
-            _march_failure(x, None, "float resolution reached", float(target))
+        if x + h < right_x:  # h below one float step: the 1-ulp cell
+            h = right_x - x
         right = certifier.node(right_x)
         found = certifier.error_range(left, right)
         bound: float | None = None
@@ -497,12 +526,11 @@ def _shifted_step(
             zero = force_zero or sign == 0 or (hold is not None and sign == hold)
             s_b = Fraction(0) if zero else -sign * shift
             worst = max(hi - min(s_a, s_b), max(s_a, s_b) - lo)
-            bound = float(worst)
-            if Fraction(bound) < worst:
-                bound = math.nextafter(bound, math.inf)
+            bound = up_fraction(worst)
             width = hi - lo
             allowed = 2 * target - abs(s_a - s_b)
-            ratio = float(allowed / width) if width > 0 else 16.0
+            # capped before the conversion: allowed / width may exceed the float range
+            ratio = float(min(allowed / width, Fraction(RATIO_CAP))) if width > 0 else 16.0
             if worst <= target:
                 best, lo_h = (right, s_b, bound, sign, ratio), h
                 # a shifted cell is as long as it can be when its error range fills
@@ -525,7 +553,7 @@ def _shifted_step(
         else:
             hi_h = h
             factor = 0.1
-        if best is None and h <= 4 * math.ulp(x) + 5e-324:
+        if best is None and right_x == math.nextafter(x, math.inf):
             _march_failure(x, bound, "no finite bound", float(target))
         new_h = h * factor
         if not lo_h < new_h < hi_h:

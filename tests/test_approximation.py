@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -293,3 +294,107 @@ def test_cli_approximate_errors(
     err = capsys.readouterr().err
     assert err.startswith("reluapprox: error: ")
     assert message in err
+
+
+def test_tiny_error_bound_is_not_rounded_to_zero() -> None:
+    res = approximate("exp(-1000*x)", 1e-3, domain=(1, 2))
+    assert res.certified
+    assert 0 < res.bound < 1e-3
+
+
+def test_partly_undefined_g_is_refused() -> None:
+    # g is undefined on (-1e-3, 1e-3): no certificate, an error naming the region
+    with pytest.raises(EvaluationError, match=r"undefined.*x=0\.000"):
+        approximate("sqrt(x**2 - 1/1000000)", 0.05, domain=(-1, 1.3))
+
+
+def test_time_limit_holds_for_extreme_node_values() -> None:
+    res = approximate("exp(-100000000*x**2)", 1e-2, domain=(-1, 1), time_limit=5)
+    assert res.certified
+    assert res.bound < 1e-2
+    assert res.seconds < 5
+    assert max(v.denominator for v in res.values).bit_length() < 2000
+
+
+@pytest.mark.parametrize(
+    ("g", "eps", "options", "error", "message"),
+    [
+        (math.sin, 1e-3, {"modulus": lambda h: 10**400}, InvalidArgument, "modulus="),
+        ("10**200*x**2", 1e-200, {"mesh": "uniform"}, BudgetExceeded, "max_neurons="),
+        ("10**400*abs(x)", 1e-3, {}, CertificationError, "cannot certify"),
+    ],
+)
+def test_huge_values_raise_library_errors(
+    g: object, eps: float, options: dict[str, object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        approximate(g, eps, **options)  # type: ignore[arg-type]
+
+
+def test_shifted_mesh_with_tiny_error_ranges() -> None:
+    res = approximate("exp(-((x-0.3)*1000)**2)", 1e-3, interpolating=False)
+    assert res.certified
+    assert res.bound < 1e-3
+
+
+def test_cancellation_in_floats_is_no_internal_error() -> None:
+    # (1 - cos x)/x**2 evaluates to 0 or 0.5-ish garbage in floats near 1e-9
+    res = approximate("(1-cos(x))/x**2", 1e-3, domain=(1e-9, 1e-8))
+    assert res.certified
+    assert res.bound < 1e-3
+    assert abs(float(res.values[0]) - 0.5) < 1e-3
+
+
+def _bump(x: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
+    x = np.asarray(x, dtype=float)
+    return np.where(x < 0.6, 1.5 * np.sin(np.pi * x / 0.6), 0.0)
+
+
+def test_decreasing_modulus_is_refused() -> None:
+    with pytest.raises(InvalidArgument, match="nondecreasing"):
+        approximate(_bump, 1.1, modulus=lambda h: 1 / h)
+
+
+def test_user_constants_make_the_certificate_conditional() -> None:
+    res = approximate(math.sin, 1e-2, lipschitz=1.0)
+    assert res.certified
+    assert "conditionally on the user's lipschitz=1.0" in res.method
+    res = approximate("x**2", 1e-2, modulus=lambda h: 2 * h)
+    assert "conditionally on the user's modulus=" in res.method
+
+
+def test_estimate_is_never_zero_and_says_what_it_misses() -> None:
+    res = approximate(lambda x: 2 * x + 1, 1e-3)
+    assert not res.certified
+    assert 0 < res.bound < 1e-3
+    assert "narrower than the sampling can be missed" in res.method
+    with pytest.raises(CertificationError, match="float64 noise"):
+        approximate(lambda x: 2 * x + 1, 1e-17)
+
+
+def test_lipschitz_of_expressions_is_checked_by_intervals() -> None:
+    # a spike 1e-6 wide between the samples: only the enclosure of g' sees it
+    with pytest.raises(CertificationError, match=r"lipschitz=1.5 is contradicted.*g'"):
+        approximate("x + 1000*exp(-(1000000*(x-0.31234))**2)", 1e-2, lipschitz=1.5)
+    res = approximate("sin(x)", 1e-2, lipschitz=1.0)
+    assert res.method.startswith("certified (lipschitz=1.0 proved by an interval enclosure")
+    res = approximate("abs(x - 0.5)", 1e-2, lipschitz=1.0)
+    assert res.method.startswith("certified conditionally on the user's lipschitz=1.0")
+
+
+def test_deadline_is_checked_before_the_network_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import reluapprox.approximation as module
+
+    real = module.adaptive_mesh
+
+    def slow_mesh(*args: object, **kwargs: object) -> object:
+        mesh = real(*args, **kwargs)  # type: ignore[arg-type]
+        clock = time.monotonic() + 10
+        monkeypatch.setattr(module.time, "monotonic", lambda: clock)
+        return mesh
+
+    monkeypatch.setattr(module, "adaptive_mesh", slow_mesh)
+    with pytest.raises(BudgetExceeded, match="before the network was built"):
+        approximate("exp(x)", 1e-3, time_limit=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from fractions import Fraction
 
 import mpmath
@@ -238,3 +239,56 @@ def test_error_range_where_the_sign_is_unknown() -> None:
         )
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "a", "b", "expected"),
+    [
+        ("x**-3", 1e300, 1e300, (0.0, 5e-324)),
+        ("-x**-3", 1e300, 1e300, (-5e-324, 0.0)),
+        ("exp(x)", 1000.0, 1000.0, (sys.float_info.max, math.inf)),
+        ("-exp(x)", 1000.0, 1000.0, (-math.inf, -sys.float_info.max)),
+    ],
+)
+def test_enclose_rounds_outward_at_underflow_and_overflow(
+    text: str, a: float, b: float, expected: tuple[float, float]
+) -> None:
+    assert enclose(parse_expression(text), a, b) == expected
+
+
+def test_tiny_bounds_are_not_rounded_to_zero() -> None:
+    # exp(-1000 x) on [1, 2]: the error is positive but below the smallest float
+    cert = CellCertifier(parse_expression("exp(-1000*x)"))
+    bound, _ = cert.cell_bound(cert.node(1.0), cert.node(2.0))
+    assert bound is not None
+    assert bound > 0
+    net = interpolate([0, 1], [0, Fraction(1, 10**400)])
+    assert max_error_mp(lambda t: 2 * t * mpmath.mpf(10) ** -400, net, (0, 1), 3) > 0
+
+
+def test_node_values_have_bounded_size() -> None:
+    # exp(-1e8) has a 1.4e8-bit denominator: the node value is flushed to 0
+    node = CellCertifier(parse_expression("exp(-100000000*x**2)")).node(1.0)
+    assert node.fraction == 0
+    assert 0 < node.radius <= 1e-300
+    node = CellCertifier(parse_expression("exp(x)/3")).node(1.0)
+    assert node.fraction.denominator < 2**200
+    assert abs(node.fraction - Fraction(math.e / 3)) < 1e-15
+
+
+def test_partly_undefined_cells_are_not_certified() -> None:
+    cert = CellCertifier(parse_expression("sqrt(x**2 - 1/1000000)"))
+    left, right = cert.node(-0.5), cert.node(0.5)
+    bound, reason = cert.cell_bound(left, right)
+    assert bound is None
+    assert "undefined" in reason
+    assert "-0.5" in reason
+    assert cert.error_range(left, right) is None
+    with pytest.raises(EvaluationError, match="undefined"):
+        cert.node(0.0)
+
+
+def test_subdivided_bound_does_not_overflow() -> None:
+    cert = CellCertifier(parse_expression("10**400*abs(x)"))
+    bound = cert.subdivided_oscillation_bound(cert.node(-1.0), cert.node(1.0), 4)
+    assert bound is None or bound == math.inf

@@ -150,3 +150,26 @@ def test_shifted_mesh_through_an_inflection() -> None:
 def test_shifted_mesh_of_a_jump_raises() -> None:
     with pytest.raises(CertificationError, match=r"near x=0\.4999"):
         shifted_mesh(CellCertifier(parse_expression("sign(x - 0.5)")), 0.0, 1.0, 1e-3)
+
+
+@pytest.mark.parametrize(
+    ("text", "domain", "eps"),
+    [("x**2", (0.0, 5e-324), 1e-3), ("sin(x)", (1.0, math.nextafter(1.0, 2.0)), 1e-20)],
+)
+def test_one_float_wide_domains(text: str, domain: tuple[float, float], eps: float) -> None:
+    cert = CellCertifier(parse_expression(text))
+    builds = (adaptive_mesh, shifted_mesh) if eps > 1e-12 else (adaptive_mesh,)
+    for build in builds:
+        mesh = build(cert, domain[0], domain[1], eps)
+        assert mesh.nodes == list(domain)
+        assert 0 < mesh.bounds[0] <= eps
+
+
+def test_the_one_ulp_cell_is_tried_and_the_failure_explained() -> None:
+    cert = CellCertifier(parse_expression("sin(x-1)/(x-1)"))
+    with pytest.raises(CertificationError, match="overestimate") as info:
+        adaptive_mesh(cert, 0.0, 2.0, 1e-3, time_limit=20, deadline=time.monotonic() + 20)
+    # the march got within a few floats of the singular point x = 1
+    assert "shortest float cell" in str(info.value)
+    x = float(str(info.value).split("near x=")[1].split(":")[0])
+    assert 1 - x < 1e-14

@@ -224,3 +224,54 @@ def _as_callable(text: str) -> Callable[[Any], Any]:
         return target(x)
 
     return g
+
+
+#: Expressions of the enclosure-soundness property: products, quotients, powers,
+#: exponentials and logarithms whose values underflow or overflow float64 at huge
+#: or tiny arguments.
+ENCLOSURE_EXPRESSIONS = (
+    "x**-3",
+    "-x**-3",
+    "exp(x)",
+    "-exp(-x)",
+    "x**7",
+    "sqrt(abs(x))*1e-300",
+    "exp(-x**2)*1e300",
+    "log(abs(x) + 1e-300)",
+    "sin(x)/x",
+    "x*atan(x)",
+)
+
+
+def _enclosure_instances() -> st.SearchStrategy[tuple[str, float, float]]:
+    """``(expression, a, b)`` with ``a <= b`` anywhere from 1e-320 to 1e300 in magnitude."""
+    magnitude = st.floats(min_value=-320, max_value=300)
+    number = st.tuples(st.sampled_from((-1.0, 1.0)), magnitude).map(lambda t: t[0] * 10 ** t[1])
+    ends = st.tuples(number, number, st.booleans()).map(
+        lambda t: (min(t[0], t[1]), min(t[0], t[1]) if t[2] else max(t[0], t[1]))
+    )
+    return st.tuples(st.sampled_from(ENCLOSURE_EXPRESSIONS), ends).map(
+        lambda t: (t[0], t[1][0], t[1][1])
+    )
+
+
+@register(
+    "approximation.enclosure_is_sound",
+    "enclose(g, a, b) contains g at a, b and the midpoint, computed by mpmath at 300 bits, "
+    "for arguments from 1e-320 to 1e300 (no rounding to 0 or inf on the wrong side)",
+    _enclosure_instances,
+)
+def enclosure_is_sound(instance: tuple[str, float, float]) -> None:
+    from reluapprox.certify import enclose
+
+    text, a, b = instance
+    expr = parse_expression(text)
+    lo, hi = enclose(expr, a, b)
+    function = sp.lambdify(SYMBOL, expr, modules="mpmath")
+    with mpmath.workprec(300):
+        for point in {a, b, (a + b) / 2}:
+            try:
+                value = function(mpmath.mpf(point))
+            except ZeroDivisionError:
+                continue  # a pole (x**-3 at 0): nothing to contain
+            assert mpmath.mpf(lo) <= value <= mpmath.mpf(hi), (text, point, lo, hi, value)
