@@ -50,6 +50,7 @@ __all__ = [
     "find_data_dir",
     "load_fashion_mnist",
     "read_idx",
+    "write_atomic",
 ]
 
 ENV_VAR = "FASHION_MNIST_DIR"
@@ -228,7 +229,12 @@ def default_cache_dir() -> Path:
     return Path(base) / "reluapprox" / "fashion-mnist"
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: temporary file, fsync, then ``os.replace``.
+
+    A reader (or a process killed mid-write) sees either the old file or the new one,
+    never a truncated mix.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -301,7 +307,7 @@ def load_fashion_mnist(
     for name, data in contents.items():
         target = raw / name
         if not (target.is_file() and target.read_bytes() == data):
-            _write_atomic(target, data)
+            write_atomic(target, data)
     return _load_with_torchvision(root, directory)
 
 

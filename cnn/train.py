@@ -20,7 +20,6 @@ import io
 import json
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
@@ -30,7 +29,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from cnn.data import FashionMNIST
+from cnn.data import FashionMNIST, write_atomic
 from cnn.models import DEFAULT_ARCH, DEFAULT_BUDGET, build_model, count_parameters
 from reluapprox._validation import (
     check_choice,
@@ -167,24 +166,7 @@ def save_atomic(obj: object, path: Path) -> None:
     """``torch.save`` into a temporary file in the same directory, fsync, then rename."""
     buffer = io.BytesIO()
     torch.save(obj, buffer)
-    _write_bytes_atomic(path, buffer.getvalue())
-
-
-def _write_bytes_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0o600; use the usual file mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, buffer.getvalue())
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -245,7 +227,7 @@ def _write_metrics_csv(path: Path, history: list[EpochMetrics]) -> None:
                 f"{m.test_accuracy:.6f}",
             ]
         )
-    _write_bytes_atomic(path, buffer.getvalue().encode())
+    write_atomic(path, buffer.getvalue().encode())
 
 
 ProgressFactory = Callable[..., Any]
@@ -447,5 +429,5 @@ def _train(
         "n_test": int(data.test_images.shape[0]),
         "config": asdict(config),
     }
-    _write_bytes_atomic(out / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
+    write_atomic(out / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
     return summary
