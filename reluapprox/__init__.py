@@ -4,7 +4,8 @@ The public API, in one flat namespace:
 
 - :class:`ReluNetwork` (general depth, exact or float64) and :class:`ShallowNetwork`
   (``b + sum_k w_k relu(x - t_k)``);
-- :func:`interpolate` (exact interpolation, course Ex 2a/2b);
+- :func:`interpolate` (exact interpolation, course Ex 2a/2b) and :func:`approximate`
+  (universal approximation with a certified bound, course Ex 2 "Extra");
 - sheet 1: :func:`perceptron`, :func:`linear_separator` (exact LP, Farkas
   certificates), :func:`count_threshold_functions`, :func:`parameter_count`,
   :func:`widen`, :func:`deepen`, :func:`softmax`, :func:`conv_matrix`;
