@@ -168,6 +168,107 @@ def _stmpl() -> nn.Sequential:
     )
 
 
+def _stmpl6x3() -> nn.Sequential:
+    """conv(1->6), pool, sep(6->6), pool, three 7x7 templates shared by all channels, ReLU,
+    linear(18->10)."""
+    return nn.Sequential(
+        *_conv_bn_relu(1, 6, bn=False),
+        nn.MaxPool2d(2),
+        *_separable(6, 6, bn=False),
+        nn.MaxPool2d(2),
+        SharedTemplates(3, 7),
+        nn.ReLU(),
+        nn.Linear(18, 10),
+    )
+
+
+def _st_net(
+    c1: int, c2: int, *, templates: int, full_res_dw: bool = False, extra: int | None = None
+) -> nn.Sequential:
+    """conv(1->c1) [+ depthwise 3x3 at 28x28], pool, sep(c1->c2), pool [, sep(c2->extra)],
+    ``templates`` shared 7x7 templates, ReLU, linear(channels * templates -> 10); no BN."""
+    layers: list[nn.Module] = [*_conv_bn_relu(1, c1, bn=False)]
+    if full_res_dw:
+        layers += [nn.Conv2d(c1, c1, 3, padding=1, groups=c1), nn.ReLU()]
+    layers += [nn.MaxPool2d(2), *_separable(c1, c2, bn=False), nn.MaxPool2d(2)]
+    channels = c2
+    if extra is not None:
+        layers += _separable(c2, extra, bn=False)
+        channels = extra
+    layers += [SharedTemplates(templates, 7), nn.ReLU(), nn.Linear(channels * templates, 10)]
+    return nn.Sequential(*layers)
+
+
+def _st3dw() -> nn.Sequential:
+    """conv(1->8), pool, sep(8->8), pool, dw3x3, pool to 3x3, 2 shared 3x3 templates,
+    linear(16->10)."""
+    return nn.Sequential(
+        *_conv_bn_relu(1, 8, bn=False),
+        nn.MaxPool2d(2),
+        *_separable(8, 8, bn=False),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, padding=1, groups=8),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        SharedTemplates(2, 3),
+        nn.ReLU(),
+        nn.Linear(16, 10),
+    )
+
+
+def _class_maps(c1: int, c2: int) -> nn.Sequential:
+    """Fully convolutional: conv(1->c1), pool, sep(c1->c2), pool, sep(c2->10), pool to 3x3,
+    one 3x3 template per class channel (a depthwise valid convolution) giving the logits."""
+    return nn.Sequential(
+        *_conv_bn_relu(1, c1, bn=False),
+        nn.MaxPool2d(2),
+        *_separable(c1, c2, bn=False),
+        nn.MaxPool2d(2),
+        *_separable(c2, 10, bn=False),
+        nn.MaxPool2d(2),
+        nn.Conv2d(10, 10, 3, groups=10),
+        nn.Flatten(),
+    )
+
+
+def _bighid() -> nn.Sequential:
+    """stmpl with a hidden layer of 16 units before the output (over budget: a probe)."""
+    return nn.Sequential(
+        *_conv_bn_relu(1, 8, bn=False),
+        nn.MaxPool2d(2),
+        *_separable(8, 8, bn=False),
+        nn.MaxPool2d(2),
+        SharedTemplates(2, 7),
+        nn.ReLU(),
+        nn.Linear(16, 16),
+        nn.ReLU(),
+        nn.Linear(16, 10),
+    )
+
+
+def _teacher() -> nn.Sequential:
+    """A conventional CNN (431,146 parameters) used as the teacher for distillation."""
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1),
+        nn.BatchNorm2d(32),
+        nn.ReLU(),
+        nn.Conv2d(32, 32, 3, padding=1),
+        nn.BatchNorm2d(32),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.BatchNorm2d(64),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Dropout(0.3),
+        nn.Linear(64 * 7 * 7, 128),
+        nn.ReLU(),
+        nn.Dropout(0.3),
+        nn.Linear(128, 10),
+    )
+
+
 def _sep6() -> nn.Module:
     return _sep_gap(6, 12)
 
@@ -277,6 +378,68 @@ ARCHITECTURES: dict[str, Architecture] = {
             _stmpl,
             "conv3x3(1->8), pool, dw3x3+pw(8->8), pool, two 7x7 templates shared by all "
             "channels, linear(16->10); no BN",
+        ),
+        Architecture(
+            "stmpl6x3",
+            _stmpl6x3,
+            "conv3x3(1->6), pool, dw3x3+pw(6->6), pool, three 7x7 templates shared by all "
+            "channels, linear(18->10); no BN",
+        ),
+        Architecture(
+            "stdeep",
+            lambda: _st_net(8, 8, templates=1, extra=7),
+            "conv3x3(1->8), pool, dw3x3+pw(8->8), pool, dw3x3+pw(8->7), one shared 7x7 "
+            "template, linear(7->10); no BN",
+        ),
+        Architecture(
+            "st3dw",
+            _st3dw,
+            "conv3x3(1->8), pool, dw3x3+pw(8->8), pool, dw3x3, pool to 3x3, two shared 3x3 "
+            "templates, linear(16->10); no BN",
+        ),
+        Architecture(
+            "st10x6",
+            lambda: _st_net(10, 6, templates=2),
+            "conv3x3(1->10), pool, dw3x3+pw(10->6), pool, two shared 7x7 templates, "
+            "linear(12->10); no BN",
+        ),
+        Architecture(
+            "stfull",
+            lambda: _st_net(6, 8, templates=2, full_res_dw=True),
+            "conv3x3(1->6), dw3x3 at 28x28, pool, dw3x3+pw(6->8), pool, two shared 7x7 "
+            "templates, linear(16->10); no BN",
+        ),
+        Architecture(
+            "fcn3",
+            lambda: _class_maps(8, 8),
+            "conv3x3(1->8), pool, sep(8->8), pool, sep(8->10), pool to 3x3, one 3x3 template "
+            "per class; no linear layer, no BN",
+        ),
+        Architecture(
+            "fcn3c",
+            lambda: _class_maps(6, 10),
+            "conv3x3(1->6), pool, sep(6->10), pool, sep(10->10), pool to 3x3, one 3x3 template "
+            "per class; no linear layer, no BN",
+        ),
+        Architecture(
+            "bigc1",
+            lambda: _st_net(16, 8, templates=2),
+            "probe, over budget: stmpl with 16 channels in the first convolution",
+        ),
+        Architecture(
+            "bighead",
+            lambda: _st_net(8, 8, templates=4),
+            "probe, over budget: stmpl with four shared templates (32 features)",
+        ),
+        Architecture(
+            "bighid",
+            _bighid,
+            "probe, over budget: stmpl with a hidden layer of 16 units before the output",
+        ),
+        Architecture(
+            "teacher",
+            _teacher,
+            "conventional CNN with BN and dropout, 431,146 parameters (distillation teacher)",
         ),
         Architecture(
             "tmpl10",
