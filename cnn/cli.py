@@ -137,7 +137,13 @@ def _load_data(args: argparse.Namespace) -> object:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from cnn.models import ARCHITECTURES, build_model, count_parameters, layer_table
+    from cnn.models import (
+        ARCHITECTURES,
+        build_model,
+        count_parameters,
+        count_statistics,
+        layer_table,
+    )
 
     if args.budget < 1:
         raise InvalidArgument(f"--budget={args.budget!r} is invalid: expected an integer >= 1")
@@ -154,6 +160,12 @@ def _summary(args: argparse.Namespace) -> int:
         print(f"{row.name:<6} {row.n_parameters:>10}  {row.layer}")
     total = count_parameters(model)
     print(f"{'total':<6} {total:>10}  trainable parameters (budget {args.budget})")
+    stats = count_statistics(model)
+    if stats:
+        print(
+            f"{'':<6} {stats:>10}  batch-norm running statistics (buffers estimated from "
+            "the data, not trained; outside the budget)"
+        )
     if total > args.budget:
         build_model(args.arch, budget=args.budget)  # raises BudgetExceeded
     return 0
@@ -241,6 +253,7 @@ def _export(args: argparse.Namespace) -> int:
     summary = {
         "architecture": result["architecture"],
         "n_parameters": result["n_parameters"],
+        "n_statistics": result["n_statistics"],
         "train_accuracy": result["train_accuracy"],
         "test_accuracy": result["test_accuracy"],
         "train_loss": result["train_loss"],

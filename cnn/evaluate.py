@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from cnn.data import FashionMNIST
-from cnn.models import build_model, count_parameters
+from cnn.models import build_model, count_parameters, count_statistics
 from cnn.train import CHECKPOINT_FORMAT, evaluate_tensors, load_checkpoint, normalise, save_atomic
 from reluapprox.errors import DataError
 
@@ -72,7 +72,8 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: FashionMNIST) 
     """Evaluate ``checkpoint`` on ``data``.
 
     Returns:
-        A JSON-serialisable dict with ``architecture``, ``n_parameters``, ``train_accuracy``,
+        A JSON-serialisable dict with ``architecture``, ``n_parameters`` (trainable),
+        ``n_statistics`` (batch-norm running statistics, not trained), ``train_accuracy``,
         ``test_accuracy``, ``train_loss``, ``test_loss``, ``n_train``, ``n_test``,
         ``confusion_matrix`` (test set, rows = true class) and ``classes``.
     """
@@ -87,6 +88,7 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: FashionMNIST) 
         "checkpoint": str(checkpoint),
         "architecture": ckpt["arch"],
         "n_parameters": count_parameters(model),
+        "n_statistics": count_statistics(model),
         "train_accuracy": train_acc,
         "test_accuracy": test_acc,
         "train_loss": train_loss,
@@ -102,7 +104,8 @@ def format_report(result: dict[str, Any]) -> str:
     """A human-readable report of :func:`evaluate_checkpoint`'s result."""
     lines = [
         f"checkpoint: {result['checkpoint']}",
-        f"architecture: {result['architecture']} ({result['n_parameters']} parameters)",
+        f"architecture: {result['architecture']} ({result['n_parameters']} trainable "
+        f"parameters, {result['n_statistics']} normalisation statistics)",
         f"train accuracy: {result['train_accuracy']:.4f} "
         f"(loss {result['train_loss']:.4f}, {result['n_train']} images)",
         f"test accuracy:  {result['test_accuracy']:.4f} "

@@ -32,6 +32,7 @@ __all__ = [
     "LayerRow",
     "build_model",
     "count_parameters",
+    "count_statistics",
     "layer_table",
 ]
 
@@ -165,6 +166,102 @@ def _stmpl() -> nn.Sequential:
         SharedTemplates(2, 7),
         nn.ReLU(),
         nn.Linear(16, 10),
+    )
+
+
+def _norm(channels: int) -> nn.BatchNorm2d:
+    """Batch normalisation *without* trainable parameters (``affine=False``).
+
+    It standardises each channel with the batch statistics while training and with their
+    running averages (buffers, not trainable) in evaluation; the scale and shift that an
+    affine batch norm would learn are left to the next layer's weights and bias, which can
+    represent them already.
+    """
+    return nn.BatchNorm2d(channels, affine=False)
+
+
+def _st_norm(
+    c1: int, c2: int, *, templates: int, mid: bool = False, head: bool = True
+) -> nn.Sequential:
+    """stmpl with parameter-free batch normalisation (:func:`_norm`).
+
+    conv(1->c1), pool, ReLU, norm; dw3x3 [, norm if ``mid``], pw(c1->c2), pool, ReLU,
+    norm; ``templates`` shared 7x7 templates, ReLU [, norm if ``head``];
+    linear(c2 * templates -> 10).
+    Pooling comes before the ReLU (``relu(max(a, b)) = max(relu(a), relu(b))``, so the
+    function is the same, on a quarter of the values). Each normalisation sits in front of
+    a linear map (a convolution or the linear layer) and adds no trainable parameter. In
+    evaluation it is a fixed per-channel affine map given by its running statistics (64
+    numbers for ``c1 = c2 = 8``, ``templates=2``; see :func:`count_statistics`). The one in
+    front of the linear layer could be folded into its weights and bias exactly; the
+    others could not be folded without giving up the zero padding of the depthwise
+    convolution or the sharing of the templates across channels, so the model keeps them.
+    """
+    separable: list[nn.Module] = [
+        nn.Conv2d(c1, c1, 3, padding=1, groups=c1, bias=False),
+        *([_norm(c1)] if mid else []),
+        nn.Conv2d(c1, c2, 1),
+    ]
+    return nn.Sequential(
+        nn.Conv2d(1, c1, 3, padding=1),
+        nn.MaxPool2d(2),
+        nn.ReLU(),
+        _norm(c1),
+        *separable,
+        nn.MaxPool2d(2),
+        nn.ReLU(),
+        _norm(c2),
+        SharedTemplates(templates, 7),
+        nn.ReLU(),
+        *([nn.BatchNorm1d(c2 * templates, affine=False)] if head else []),
+        nn.Linear(c2 * templates, 10),
+    )
+
+
+def _st_norm_dw3() -> nn.Sequential:
+    """stnorm with a third stage: dw3x3 (with bias), pool to 3x3, ReLU, norm, and two
+    shared 3x3 templates instead of 7x7 ones."""
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.MaxPool2d(2),
+        nn.ReLU(),
+        _norm(8),
+        nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False),
+        nn.Conv2d(8, 8, 1),
+        nn.MaxPool2d(2),
+        nn.ReLU(),
+        _norm(8),
+        nn.Conv2d(8, 8, 3, padding=1, groups=8),
+        nn.MaxPool2d(2),
+        nn.ReLU(),
+        _norm(8),
+        SharedTemplates(2, 3),
+        nn.ReLU(),
+        nn.BatchNorm1d(16, affine=False),
+        nn.Linear(16, 10),
+    )
+
+
+def _st_norm_deep() -> nn.Sequential:
+    """stnorm with a second separable block at 7x7 (8 -> 7 channels) and one template."""
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.MaxPool2d(2),
+        nn.ReLU(),
+        _norm(8),
+        nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False),
+        nn.Conv2d(8, 8, 1),
+        nn.MaxPool2d(2),
+        nn.ReLU(),
+        _norm(8),
+        nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False),
+        nn.Conv2d(8, 7, 1),
+        nn.ReLU(),
+        _norm(7),
+        SharedTemplates(1, 7),
+        nn.ReLU(),
+        nn.BatchNorm1d(7, affine=False),
+        nn.Linear(7, 10),
     )
 
 
@@ -380,6 +477,58 @@ ARCHITECTURES: dict[str, Architecture] = {
             "channels, linear(16->10); no BN",
         ),
         Architecture(
+            "stnorm",
+            lambda: _st_norm(8, 8, templates=2),
+            "stmpl with parameter-free batch norm after both pooling layers and before the "
+            "linear layer (pooling before ReLU)",
+        ),
+        Architecture(
+            "stnorm_nh",
+            lambda: _st_norm(8, 8, templates=2, head=False),
+            "stnorm without the batch norm in front of the linear layer",
+        ),
+        Architecture(
+            "stnorm_mid",
+            lambda: _st_norm(8, 8, templates=2, mid=True),
+            "stnorm with one more parameter-free batch norm between the depthwise and the "
+            "pointwise convolution",
+        ),
+        Architecture(
+            "stnorm6x3",
+            lambda: _st_norm(6, 6, templates=3),
+            "stnorm with conv3x3(1->6), dw3x3+pw(6->6) and three shared 7x7 templates",
+        ),
+        Architecture(
+            "stnorm6x3_nh",
+            lambda: _st_norm(6, 6, templates=3, head=False),
+            "stnorm6x3 without the batch norm in front of the linear layer",
+        ),
+        Architecture(
+            "stnorm10x6",
+            lambda: _st_norm(10, 6, templates=2),
+            "stnorm with conv3x3(1->10) and dw3x3+pw(10->6)",
+        ),
+        Architecture(
+            "stnorm10x6_nh",
+            lambda: _st_norm(10, 6, templates=2, head=False),
+            "stnorm10x6 without the batch norm in front of the linear layer",
+        ),
+        Architecture(
+            "stnorm12x1",
+            lambda: _st_norm(8, 12, templates=1),
+            "stnorm with dw3x3+pw(8->12) and a single shared 7x7 template (12 features)",
+        ),
+        Architecture(
+            "stnorm_dw3",
+            _st_norm_dw3,
+            "stnorm with a third stage (dw3x3, pool to 3x3) and two shared 3x3 templates",
+        ),
+        Architecture(
+            "stnorm_deep",
+            _st_norm_deep,
+            "stnorm with a second separable block at 7x7 (8->7 channels) and one template",
+        ),
+        Architecture(
             "stmpl6x3",
             _stmpl6x3,
             "conv3x3(1->6), pool, dw3x3+pw(6->6), pool, three 7x7 templates shared by all "
@@ -482,6 +631,24 @@ DEFAULT_ARCH = "stmpl"
 def count_parameters(model: nn.Module) -> int:
     """Return the number of trainable scalars of ``model`` (every ``requires_grad`` tensor)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def count_statistics(model: nn.Module) -> int:
+    """Return the number of stored floating-point statistics of ``model`` (its buffers).
+
+    These are the running means and variances of batch normalisation: numbers that the
+    model keeps and uses in evaluation but that are estimated from the data, not trained
+    by gradient descent, so :func:`count_parameters` (and the budget) does not include
+    them. Integer buffers (the batch counters of batch norm) are not counted.
+
+    Examples:
+        >>> from torch import nn
+        >>> count_statistics(nn.BatchNorm2d(4, affine=False))
+        8
+        >>> count_parameters(nn.BatchNorm2d(4, affine=False))
+        0
+    """
+    return sum(b.numel() for b in model.buffers() if b.is_floating_point())
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,13 @@ import torch
 from torch import nn
 
 from cnn.data import FashionMNIST, write_atomic
-from cnn.models import DEFAULT_ARCH, DEFAULT_BUDGET, build_model, count_parameters
+from cnn.models import (
+    DEFAULT_ARCH,
+    DEFAULT_BUDGET,
+    build_model,
+    count_parameters,
+    count_statistics,
+)
 from reluapprox._validation import (
     check_choice,
     check_finite_real,
@@ -416,6 +422,7 @@ def _train(
     summary = {
         "architecture": config.arch,
         "n_parameters": count_parameters(model),
+        "n_statistics": count_statistics(model),
         "train_accuracy": last.train_accuracy,
         "test_accuracy": last.test_accuracy,
         "train_loss": last.train_loss,

@@ -15,6 +15,7 @@ from cnn.models import (  # noqa: E402
     DEFAULT_BUDGET,
     build_model,
     count_parameters,
+    count_statistics,
     layer_table,
 )
 from reluapprox.errors import BudgetExceeded, InvalidArgument  # noqa: E402
@@ -93,3 +94,67 @@ def test_summary_all_marks_over_budget(capsys: pytest.CaptureFixture[str]) -> No
     assert "over budget" in logreg
     default = next(line for line in lines if line.startswith(DEFAULT_ARCH + " "))
     assert "over budget" not in default
+
+
+def test_parameter_free_batch_norm_counts_statistics_not_parameters() -> None:
+    model = build_model("stnorm")
+    assert count_parameters(model) == 80 + 72 + 72 + 100 + 170
+    # running mean and variance of 8 + 8 channels and of the 16 template features
+    assert count_statistics(model) == 2 * (8 + 8 + 16)
+    assert count_statistics(torch.nn.Linear(3, 2)) == 0
+    assert count_statistics(torch.nn.BatchNorm2d(3)) == 6  # the batch counter is not counted
+
+
+def test_stnorm_pooling_before_relu_is_the_same_function() -> None:
+    # relu(maxpool(x)) == maxpool(relu(x)): the order in stnorm changes no value
+    x = torch.randn(4, 3, 8, 8)
+    pool, relu = torch.nn.MaxPool2d(2), torch.nn.ReLU()
+    assert torch.equal(relu(pool(x)), pool(relu(x)))
+
+
+def test_stnorm_evaluation_uses_running_statistics() -> None:
+    torch.manual_seed(0)
+    model = build_model("stnorm")
+    x = torch.randn(64, 1, 28, 28)
+    model.train()
+    model(x)  # one update of the running statistics
+    model.eval()
+    with torch.no_grad():
+        single = model(x[:1])
+        batch = model(x)[:1]
+    # in evaluation an image's logits do not depend on the rest of the batch
+    torch.testing.assert_close(single, batch)
+
+
+def test_summary_reports_statistics_outside_the_budget(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["summary", "--arch", "stnorm"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^total\s+494\s+trainable", out, re.MULTILINE)
+    assert re.search(r"^\s+64\s+batch-norm running statistics", out, re.MULTILINE)
+    assert main(["summary", "--arch", "stmpl"]) == 0
+    assert "running statistics" not in capsys.readouterr().out
+
+
+def test_head_normalisation_folds_into_the_linear_layer() -> None:
+    # the claim of docs/cnn.md: in evaluation the parameter-free batch norm in front of the
+    # linear layer is an affine map that the linear layer's weights and bias absorb
+    torch.manual_seed(3)
+    model = build_model("stnorm")
+    model.train()
+    for _ in range(3):
+        model(torch.randn(32, 1, 28, 28))
+    model.eval()
+    norm, linear = model[-2], model[-1]
+    assert isinstance(norm, torch.nn.BatchNorm1d)
+    assert isinstance(linear, torch.nn.Linear)
+    assert norm.running_mean is not None
+    assert norm.running_var is not None
+    scale = 1 / torch.sqrt(norm.running_var + norm.eps)
+    folded = torch.nn.Linear(16, 10)
+    with torch.no_grad():
+        folded.weight.copy_(linear.weight * scale)
+        folded.bias.copy_(linear.bias - folded.weight @ norm.running_mean)
+        features = torch.relu(torch.randn(50, 16))
+        torch.testing.assert_close(folded(features), linear(norm(features)))
