@@ -80,6 +80,25 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--augment", choices=AUGMENTATIONS, default=defaults.augment)
     t.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
     t.add_argument("--budget", type=int, default=defaults.budget, help="parameter budget")
+    t.add_argument(
+        "--distil-from",
+        default=None,
+        metavar="LOGITS",
+        help="knowledge distillation: a teacher's logits on the training images, a tensor "
+        "of shape (n_train, 10) (see benchmarks/cnn_screen.py --save-train-logits)",
+    )
+    t.add_argument(
+        "--temperature",
+        type=float,
+        default=defaults.temperature,
+        help="distillation temperature T",
+    )
+    t.add_argument(
+        "--alpha",
+        type=float,
+        default=defaults.alpha,
+        help="weight of the label loss in distillation (1 - alpha: the teacher's)",
+    )
     t.add_argument("--threads", type=int, default=defaults.threads, help="torch CPU threads")
     t.add_argument("--resume", action="store_true", help="continue from OUT/model.pt")
     t.add_argument(
@@ -174,7 +193,7 @@ def _summary(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from cnn.data import FashionMNIST
     from cnn.models import build_model, count_parameters
-    from cnn.train import TrainConfig, train
+    from cnn.train import TrainConfig, load_teacher_logits, train
 
     config = TrainConfig(
         arch=args.arch,
@@ -189,6 +208,9 @@ def _train(args: argparse.Namespace) -> int:
         augment=args.augment,
         budget=args.budget,
         threads=args.threads,
+        distil_from=args.distil_from,
+        temperature=args.temperature,
+        alpha=args.alpha,
     )
     if args.stop_after is not None and args.stop_after < 1:
         raise InvalidArgument(
@@ -197,6 +219,8 @@ def _train(args: argparse.Namespace) -> int:
     model = build_model(config.arch, budget=config.budget)
     data = _load_data(args)
     assert isinstance(data, FashionMNIST)
+    if config.distil_from is not None:  # fail on bad teacher logits before any work
+        load_teacher_logits(config.distil_from, int(data.train_images.shape[0]))
     if args.dry_run:
         plan = {
             "dry_run": True,

@@ -4,7 +4,9 @@ Every architecture is built from convolutions (full, depthwise or pointwise), ba
 normalisation, ReLU, max pooling, global average pooling and fully connected layers.
 :func:`build_model` counts *every* trainable parameter (``requires_grad``) of the
 built network and raises :class:`~reluapprox.errors.BudgetExceeded` when the count
-is above the budget, so that no over-budget model can be trained by accident.
+is above the budget, so that no over-budget model can be trained by accident. The
+running statistics of batch normalisation are stored but not trained; they are
+outside the budget and counted separately by :func:`count_statistics`.
 
 Examples:
     >>> from cnn.models import build_model, count_parameters
@@ -181,13 +183,19 @@ def _norm(channels: int) -> nn.BatchNorm2d:
 
 
 def _st_norm(
-    c1: int, c2: int, *, templates: int, mid: bool = False, head: bool = True
+    c1: int,
+    c2: int,
+    *,
+    templates: int,
+    mid: bool = False,
+    head: bool = True,
+    hidden: int = 0,
 ) -> nn.Sequential:
     """stmpl with parameter-free batch normalisation (:func:`_norm`).
 
     conv(1->c1), pool, ReLU, norm; dw3x3 [, norm if ``mid``], pw(c1->c2), pool, ReLU,
-    norm; ``templates`` shared 7x7 templates, ReLU [, norm if ``head``];
-    linear(c2 * templates -> 10).
+    norm; ``templates`` shared 7x7 templates, ReLU [, norm if ``head``]
+    [, linear(-> ``hidden``), ReLU, norm if ``hidden``]; linear(-> 10).
     Pooling comes before the ReLU (``relu(max(a, b)) = max(relu(a), relu(b))``, so the
     function is the same, on a quarter of the values). Each normalisation sits in front of
     a linear map (a convolution or the linear layer) and adds no trainable parameter. In
@@ -214,7 +222,16 @@ def _st_norm(
         SharedTemplates(templates, 7),
         nn.ReLU(),
         *([nn.BatchNorm1d(c2 * templates, affine=False)] if head else []),
-        nn.Linear(c2 * templates, 10),
+        *(
+            [
+                nn.Linear(c2 * templates, hidden),
+                nn.ReLU(),
+                nn.BatchNorm1d(hidden, affine=False),
+            ]
+            if hidden
+            else []
+        ),
+        nn.Linear(hidden or c2 * templates, 10),
     )
 
 
@@ -529,6 +546,26 @@ ARCHITECTURES: dict[str, Architecture] = {
             "stnorm with a second separable block at 7x7 (8->7 channels) and one template",
         ),
         Architecture(
+            "probe_c1",
+            lambda: _st_norm(16, 8, templates=2),
+            "probe, over budget: stnorm with 16 channels in the first convolution",
+        ),
+        Architecture(
+            "probe_c2",
+            lambda: _st_norm(8, 16, templates=2),
+            "probe, over budget: stnorm with 16 channels after the separable convolution",
+        ),
+        Architecture(
+            "probe_t4",
+            lambda: _st_norm(8, 8, templates=4),
+            "probe, over budget: stnorm with four shared templates (32 features)",
+        ),
+        Architecture(
+            "probe_hid",
+            lambda: _st_norm(8, 8, templates=2, hidden=16),
+            "probe, over budget: stnorm with a hidden layer of 16 units before the output",
+        ),
+        Architecture(
             "stmpl6x3",
             _stmpl6x3,
             "conv3x3(1->6), pool, dw3x3+pw(6->6), pool, three 7x7 templates shared by all "
@@ -624,7 +661,7 @@ ARCHITECTURES: dict[str, Architecture] = {
 }
 """All architectures known to :func:`build_model`, by name."""
 
-DEFAULT_ARCH = "stmpl"
+DEFAULT_ARCH = "stnorm"
 """The architecture of the documented run (``cnn/weights/best.pt``)."""
 
 

@@ -53,8 +53,10 @@ __all__ = [
     "STD",
     "EpochMetrics",
     "TrainConfig",
+    "distillation_loss",
     "evaluate_tensors",
     "load_checkpoint",
+    "load_teacher_logits",
     "normalise",
     "save_atomic",
     "train",
@@ -88,6 +90,9 @@ class TrainConfig:
     augment: str = "none"
     budget: int = DEFAULT_BUDGET
     threads: int = 2
+    distil_from: str | None = None
+    temperature: float = 4.0
+    alpha: float = 0.5
 
     def __post_init__(self) -> None:
         check_positive_int("epochs", self.epochs)
@@ -105,6 +110,12 @@ class TrainConfig:
         check_choice("augment", self.augment, AUGMENTATIONS)
         check_positive_int("budget", self.budget)
         check_positive_int("threads", self.threads)
+        if self.distil_from is not None and not isinstance(self.distil_from, str):
+            fail("distil_from", self.distil_from, "None or the path of a teacher-logits file")
+        check_positive_finite("temperature", self.temperature)
+        alpha = check_finite_real("alpha", self.alpha)
+        if not 0 <= alpha <= 1:
+            fail("alpha", self.alpha, "a number in [0, 1] (the weight of the label loss)")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
@@ -166,6 +177,73 @@ def evaluate_tensors(
     predictions = torch.cat(preds) if preds else torch.empty(0, dtype=torch.int64)
     accuracy = float((predictions == labels).float().mean()) if n else math.nan
     return total_loss / max(n, 1), accuracy, predictions
+
+
+def load_teacher_logits(path: str | os.PathLike[str], n_train: int) -> torch.Tensor:
+    """Load a teacher's logits on the training images, one row per image in data order.
+
+    The file holds one float tensor of shape ``(n_train, 10)`` (as written by
+    ``benchmarks/cnn_screen.py --save-train-logits``), loaded with ``weights_only=True``.
+
+    Raises:
+        DataError: The file is missing or unreadable, or the tensor has another shape or
+            non-finite values.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(
+            f"distil_from={str(p)!r}: no such file; write a teacher's logits with "
+            "`python benchmarks/cnn_screen.py --arch teacher --no-budget --save-train-logits PATH`"
+        )
+    try:
+        logits = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for corrupt files
+        raise DataError(f"distil_from={str(p)!r} cannot be read: {exc}") from exc
+    if (
+        not isinstance(logits, torch.Tensor)
+        or not logits.is_floating_point()
+        or tuple(logits.shape) != (n_train, 10)
+    ):
+        got = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(logits).__name__
+        raise DataError(
+            f"distil_from={str(p)!r} holds {got}: expected a float tensor of shape "
+            f"({n_train}, 10), the teacher's logits on the {n_train} training images in order"
+        )
+    if not bool(torch.isfinite(logits).all()):
+        raise DataError(f"distil_from={str(p)!r} holds non-finite logits")
+    return logits.to(torch.float32)
+
+
+def distillation_loss(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    teacher: torch.Tensor,
+    *,
+    temperature: float,
+    alpha: float,
+    label_smoothing: float = 0.0,
+) -> torch.Tensor:
+    """``alpha * CE(labels) + (1 - alpha) * T^2 * KL(softmax(teacher/T) || softmax(logits/T))``.
+
+    The knowledge-distillation loss of Hinton, Vinyals and Dean (2015), *Distilling the
+    knowledge in a neural network*: the factor ``T^2`` keeps the gradient of the soft term
+    on the scale of the hard one when the temperature changes.
+
+    Examples:
+        >>> import torch
+        >>> z = torch.tensor([[2.0, 0.0, -1.0]])
+        >>> y = torch.tensor([0])
+        >>> hard = torch.nn.functional.cross_entropy(z, y)
+        >>> loss = distillation_loss(z, y, z, temperature=3.0, alpha=0.5)
+        >>> bool(abs(loss - 0.5 * hard) < 1e-6)  # a perfect copy of the teacher: KL = 0
+        True
+    """
+    hard = nn.functional.cross_entropy(logits, labels, label_smoothing=label_smoothing)
+    soft_targets = torch.softmax(teacher / temperature, dim=1)
+    kl = nn.functional.kl_div(
+        torch.log_softmax(logits / temperature, dim=1), soft_targets, reduction="batchmean"
+    )
+    return alpha * hard + (1 - alpha) * temperature**2 * kl
 
 
 def save_atomic(obj: object, path: Path) -> None:
@@ -359,6 +437,9 @@ def _train(
     train_y = data.train_labels
     test_y = data.test_labels
     loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+    teacher = (
+        None if config.distil_from is None else load_teacher_logits(config.distil_from, n_train)
+    )
     bar = _progress(progress)
 
     last_epoch = config.epochs if stop_after is None else min(config.epochs, stop_after)
@@ -377,7 +458,17 @@ def _train(
             x = train_x[idx]
             if config.augment != "none":
                 x = _augment(x, config.augment, gen)
-            loss = loss_fn(model(x), train_y[idx])
+            if teacher is None:
+                loss = loss_fn(model(x), train_y[idx])
+            else:
+                loss = distillation_loss(
+                    model(x),
+                    train_y[idx],
+                    teacher[idx],
+                    temperature=config.temperature,
+                    alpha=config.alpha,
+                    label_smoothing=config.label_smoothing,
+                )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
