@@ -205,6 +205,9 @@ def _st_norm(
     others could not be folded without giving up the zero padding of the depthwise
     convolution or the sharing of the templates across channels, so the model keeps them.
     """
+    # The separable convolution is created before the first convolution: the order in
+    # which layers are created fixes the initial weights drawn for a seed, and the
+    # documented runs (docs/cnn.md, runs 18 and 19) were made with this order.
     separable: list[nn.Module] = [
         nn.Conv2d(c1, c1, 3, padding=1, groups=c1, bias=False),
         *([_norm(c1)] if mid else []),
