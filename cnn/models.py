@@ -175,9 +175,11 @@ def _norm(channels: int) -> nn.BatchNorm2d:
     """Batch normalisation *without* trainable parameters (``affine=False``).
 
     It standardises each channel with the batch statistics while training and with their
-    running averages (buffers, not trainable) in evaluation; the scale and shift that an
-    affine batch norm would learn are left to the next layer's weights and bias, which can
-    represent them already.
+    running averages (buffers, not trainable) in evaluation. The scale and shift that an
+    affine batch norm would learn are left out: the next layer's weights and bias absorb
+    them exactly in front of a linear layer and up to the zero-padded border in front of
+    a separable convolution; in front of templates shared by all channels they would add
+    a per-channel scale of the shared response, which costs 2 parameters per channel.
     """
     return nn.BatchNorm2d(channels, affine=False)
 
