@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cnn.data import FashionMNIST, load_fashion_mnist
 from cnn.models import ARCHITECTURES, DEFAULT_BUDGET, build_model, count_parameters
-from cnn.train import _augment, normalise
+from cnn.train import _augment, distillation_loss, normalise
 
 
 def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
@@ -115,14 +115,12 @@ def _run(args: argparse.Namespace, data: FashionMNIST) -> dict[str, object]:
             if args.flip:
                 x = _augment(x, "flip", gen)
             out = model(x)
-            loss = nn.functional.cross_entropy(out, ty[idx])
-            if teacher is not None:
-                t = args.temperature
-                soft = torch.softmax(teacher[idx] / t, 1)
-                kl = nn.functional.kl_div(
-                    torch.log_softmax(out / t, 1), soft, reduction="batchmean"
+            if teacher is None:
+                loss = nn.functional.cross_entropy(out, ty[idx])
+            else:
+                loss = distillation_loss(
+                    out, ty[idx], teacher[idx], temperature=args.temperature, alpha=args.alpha
                 )
-                loss = args.alpha * loss + (1 - args.alpha) * t * t * kl
             opt.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             opt.step()
