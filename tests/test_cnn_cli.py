@@ -122,6 +122,23 @@ def test_dry_run_writes_nothing(
 
 
 @pytest.mark.data
+def test_bad_teacher_logits_fail_before_work(
+    fashion_mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "o"
+    argv = ["train", "--data-dir", str(fashion_mnist_dir), "--out", str(out), "--dry-run"]
+    argv += ["--cache-dir", str(tmp_path / "c"), "--limit", "300"]
+    assert main([*argv, "--distil-from", str(tmp_path / "absent.pt")]) == 1
+    assert "distil_from=" in capsys.readouterr().err
+    assert main([*argv, "--distil-from", str(tmp_path / "t.pt"), "--alpha", "2"]) == 2
+    assert "alpha=2.0 is invalid" in capsys.readouterr().err
+    torch.save(torch.zeros(300, 10), tmp_path / "t.pt")
+    assert main([*argv, "--distil-from", str(tmp_path / "t.pt")]) == 0
+    assert json.loads(capsys.readouterr().out)["config"]["distil_from"] == str(tmp_path / "t.pt")
+    assert not out.exists()
+
+
+@pytest.mark.data
 def test_cli_train_then_resume(
     fashion_mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
