@@ -32,6 +32,8 @@ __all__ = [
     "DEFAULT_BUDGET",
     "Architecture",
     "LayerRow",
+    "MirrorAveraged",
+    "TiedResidual",
     "build_model",
     "count_parameters",
     "count_statistics",
@@ -238,6 +240,88 @@ def _st_norm(
         ),
         nn.Linear(hidden or c2 * templates, 10),
     )
+
+
+class TiedResidual(nn.Module):
+    """``norm(x + relu(f(x)))`` where ``f`` is a module used elsewhere in the network too.
+
+    The module ``f`` (here a separable convolution) is *shared*: its weights are counted
+    once by :func:`count_parameters` and appear in :func:`layer_table` as a reuse with 0
+    new parameters. The skip connection and the normalisation (``affine=False``) add no
+    trainable parameter, so a second application of ``f`` adds depth (one more nonlinear
+    stage) and compute, not parameters.
+    """
+
+    def __init__(self, f: nn.Module, channels: int) -> None:
+        super().__init__()
+        self.f = f
+        self.norm = _norm(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return ``norm(x + relu(f(x)))``."""
+        out: torch.Tensor = self.norm(x + torch.relu(self.f(x)))
+        return out
+
+
+class MirrorAveraged(nn.Module):
+    """``(g(x) + g(flip(x))) / 2``: the logits of ``g`` averaged over left-right mirroring.
+
+    The result is exactly invariant under mirroring the image (a test checks it), in
+    training and in evaluation alike. It adds no parameter: every filter and template of
+    ``g`` is used in both orientations, at twice the compute. Fashion-MNIST's classes do
+    not depend on the orientation (shoes all point the same way, but a mirrored shoe is
+    still a shoe), so the invariance loses no information about the label.
+    """
+
+    def __init__(self, inner: nn.Module) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Average the logits of ``x`` and of ``x`` mirrored along its last (width) axis."""
+        out: torch.Tensor = 0.5 * (self.inner(x) + self.inner(torch.flip(x, dims=[-1])))
+        return out
+
+
+def _st_tied(
+    *, repeats: int = 1, at14: int = 0, residual: bool = True, mirror: bool = False
+) -> nn.Module:
+    """stnorm whose separable convolution is applied again at 7x7, ``repeats`` times, as a
+    residual block sharing its weights (:class:`TiedResidual`); with ``mirror``, the whole
+    network averaged over left-right mirroring (:class:`MirrorAveraged`).
+
+    conv(1->8), pool, ReLU, norm; [``at14`` x residual S at 14x14]; S = dw3x3 + pw(8->8);
+    pool, ReLU, norm; ``repeats`` x norm(x + ReLU(S(x))) (without ``residual``:
+    norm(ReLU(S(x)))); 2 shared 7x7 templates, ReLU, norm; linear(16->10). 494 trainable
+    parameters whatever the options, the same as stnorm.
+    """
+    # Layers are created in the order of the screening runs (docs/cnn.md, round 4), so a
+    # seed draws the same initial weights as there: the shared separable convolution first.
+    shared = nn.Sequential(
+        nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False),
+        nn.Conv2d(8, 8, 1),
+    )
+    layers: list[nn.Module] = [
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.MaxPool2d(2),
+        nn.ReLU(),
+        _norm(8),
+        *[TiedResidual(shared, 8) for _ in range(at14)],
+        shared,
+        nn.MaxPool2d(2),
+        nn.ReLU(),
+        _norm(8),
+    ]
+    for _ in range(repeats):
+        layers += [TiedResidual(shared, 8)] if residual else [shared, nn.ReLU(), _norm(8)]
+    layers += [
+        SharedTemplates(2, 7),
+        nn.ReLU(),
+        nn.BatchNorm1d(16, affine=False),
+        nn.Linear(16, 10),
+    ]
+    net = nn.Sequential(*layers)
+    return MirrorAveraged(net) if mirror else net
 
 
 def _st_norm_dw3() -> nn.Sequential:
@@ -499,6 +583,42 @@ ARCHITECTURES: dict[str, Architecture] = {
             "channels, linear(16->10); no BN",
         ),
         Architecture(
+            "sttied",
+            lambda: _st_tied(),
+            "stnorm with its separable convolution applied again at 7x7 as a residual "
+            "block (shared weights)",
+        ),
+        Architecture(
+            "sttied2",
+            lambda: _st_tied(repeats=2),
+            "sttied with the shared residual block applied twice",
+        ),
+        Architecture(
+            "sttied3",
+            lambda: _st_tied(repeats=3),
+            "sttied with the shared residual block applied three times",
+        ),
+        Architecture(
+            "sttied_plain",
+            lambda: _st_tied(residual=False),
+            "sttied without the skip connection (the shared block applied again plainly)",
+        ),
+        Architecture(
+            "sttied_14",
+            lambda: _st_tied(at14=1),
+            "sttied with the shared residual block also applied at 14x14",
+        ),
+        Architecture(
+            "stnorm_mirror",
+            lambda: MirrorAveraged(_st_norm(8, 8, templates=2)),
+            "stnorm averaged over left-right mirroring of the input (mirror-invariant)",
+        ),
+        Architecture(
+            "stmirror",
+            lambda: _st_tied(mirror=True),
+            "sttied averaged over left-right mirroring of the input (mirror-invariant)",
+        ),
+        Architecture(
             "stnorm",
             lambda: _st_norm(8, 8, templates=2),
             "stmpl with parameter-free batch norm after both pooling layers and before the "
@@ -705,9 +825,15 @@ class LayerRow:
 def layer_table(model: nn.Module) -> list[LayerRow]:
     """Return one :class:`LayerRow` per leaf module of ``model``, in forward order."""
     rows = []
-    for name, module in model.named_modules():
+    first_name: dict[int, str] = {}
+    for name, module in model.named_modules(remove_duplicate=False):
         if any(True for _ in module.children()):
             continue
+        if id(module) in first_name:
+            # A module applied at a second place (shared weights): listed, counted once.
+            rows.append(LayerRow(name, f"{module!r} (shared with {first_name[id(module)]})", 0))
+            continue
+        first_name[id(module)] = name
         n = sum(p.numel() for p in module.parameters(recurse=False) if p.requires_grad)
         rows.append(LayerRow(name, repr(module), n))
     return rows

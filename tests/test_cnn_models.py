@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,8 @@ from cnn.models import (  # noqa: E402
     ARCHITECTURES,
     DEFAULT_ARCH,
     DEFAULT_BUDGET,
+    MirrorAveraged,
+    TiedResidual,
     build_model,
     count_parameters,
     count_statistics,
@@ -171,3 +174,70 @@ def test_head_normalisation_folds_into_the_linear_layer() -> None:
         folded.bias.copy_(linear.bias - folded.weight @ norm.running_mean)
         features = torch.relu(torch.randn(50, 16))
         torch.testing.assert_close(folded(features), linear(norm(features)))
+
+
+def test_tied_residual_shares_the_separable_convolution() -> None:
+    model = build_model("sttied")
+    assert isinstance(model, torch.nn.Sequential)
+    block = model[8]
+    assert isinstance(block, TiedResidual)
+    assert block.f is model[4]  # the same module, not a copy
+    # the second application adds no parameter: the same count as stnorm
+    assert count_parameters(model) == count_parameters(build_model("stnorm")) == 494
+    assert count_parameters(build_model("sttied2")) == 494
+    # and 16 more statistics (the residual block's norm) than stnorm's 64
+    assert count_statistics(model) == 64 + 16
+    rows = layer_table(model)
+    assert sum(r.n_parameters for r in rows) == 494
+    shared = [r for r in rows if "shared with" in r.layer]
+    assert [(r.name, r.n_parameters) for r in shared] == [("8.f.0", 0), ("8.f.1", 0)]
+    assert shared[0].layer.endswith("(shared with 4.0)")
+
+
+def test_tied_residual_is_x_plus_relu_f_then_norm() -> None:
+    torch.manual_seed(0)
+    f = torch.nn.Conv2d(3, 3, 1)
+    block = TiedResidual(f, 3).eval()
+    x = torch.randn(5, 3, 4, 4)
+    with torch.no_grad():
+        expected = block.norm(x + torch.relu(f(x)))
+        assert torch.equal(block(x), expected)
+        # norm is the identity with fresh running statistics (mean 0, variance 1), so
+        # without the skip connection the output would differ wherever f(x) < 0
+        assert not torch.allclose(block(x), torch.relu(f(x)), atol=1e-3)
+
+
+def test_shared_weights_survive_a_state_dict_round_trip(tmp_path: Path) -> None:
+    torch.manual_seed(2)
+    model = build_model("stmirror")
+    model.train()
+    model(torch.randn(16, 1, 28, 28))
+    torch.save(model.state_dict(), tmp_path / "m.pt")
+    fresh = build_model("stmirror")
+    fresh.load_state_dict(torch.load(tmp_path / "m.pt", weights_only=True))
+    inner = fresh.inner
+    assert isinstance(inner, torch.nn.Sequential)
+    assert inner[8].f is inner[4]  # still one module after loading
+    model.eval()
+    fresh.eval()
+    x = torch.randn(4, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.equal(model(x), fresh(x))
+
+
+def test_mirror_averaged_is_exactly_mirror_invariant_and_averages() -> None:
+    torch.manual_seed(4)
+    model = build_model("stmirror")
+    assert isinstance(model, MirrorAveraged)
+    model.train()
+    model(torch.randn(32, 1, 28, 28))
+    model.eval()
+    x = torch.randn(8, 1, 28, 28)
+    with torch.no_grad():
+        out = model(x)
+        assert torch.equal(out, model(torch.flip(x, dims=[-1])))
+        inner = model.inner
+        assert torch.equal(out, 0.5 * (inner(x) + inner(torch.flip(x, dims=[-1]))))
+        # the inner network itself is not invariant, so the average is not a no-op
+        assert not torch.allclose(inner(x), inner(torch.flip(x, dims=[-1])), atol=1e-3)
+    assert count_parameters(model) == count_parameters(inner) == 494
