@@ -1,7 +1,10 @@
 """Small convolutional architectures for Fashion-MNIST under a parameter budget.
 
 Every architecture is built from convolutions (full, depthwise or pointwise), batch
-normalisation, ReLU, max pooling, global average pooling and fully connected layers.
+normalisation, ReLU, max pooling, global average pooling and fully connected layers,
+some with parameter-free structure on top: skip connections around a block whose
+weights are used at two places (:class:`TiedResidual`) and the average of the logits of
+an image and its mirror image (:class:`MirrorAveraged`).
 :func:`build_model` counts *every* trainable parameter (``requires_grad``) of the
 built network and raises :class:`~reluapprox.errors.BudgetExceeded` when the count
 is above the budget, so that no over-budget model can be trained by accident. The
@@ -786,8 +789,8 @@ ARCHITECTURES: dict[str, Architecture] = {
 }
 """All architectures known to :func:`build_model`, by name."""
 
-DEFAULT_ARCH = "stnorm"
-"""The architecture of the documented run (``cnn/weights/best.pt``)."""
+DEFAULT_ARCH = "stmirror"
+"""The architecture of the documented run (``cnn/weights/best.pt``, docs/cnn.md run 20)."""
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -241,3 +242,23 @@ def test_mirror_averaged_is_exactly_mirror_invariant_and_averages() -> None:
         # the inner network itself is not invariant, so the average is not a no-op
         assert not torch.allclose(inner(x), inner(torch.flip(x, dims=[-1])), atol=1e-3)
     assert count_parameters(model) == count_parameters(inner) == 494
+
+
+def test_mirrored_input_equals_mirrored_kernels() -> None:
+    # docs/cnn.md: g(mirror(x)) = g_R(x), where g_R is g with every convolution kernel and
+    # template mirrored (zero padding is symmetric and 28 and 14 are even, so pooling
+    # commutes with mirroring); mirror averaging therefore uses each filter both ways
+    torch.manual_seed(5)
+    model = build_model("stmirror")
+    model.train()
+    model(torch.randn(32, 1, 28, 28))
+    model.eval()
+    g = model.inner
+    g_r = copy.deepcopy(g)
+    with torch.no_grad():
+        for m in g_r.modules():  # each module once, so the shared one is mirrored once
+            if isinstance(m, torch.nn.Conv2d):
+                m.weight.copy_(torch.flip(m.weight, dims=[-1]))
+        x = torch.randn(8, 1, 28, 28)
+        torch.testing.assert_close(g_r(x), g(torch.flip(x, dims=[-1])))
+        assert not torch.allclose(g_r(x), g(x), atol=1e-3)

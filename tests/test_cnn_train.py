@@ -202,12 +202,12 @@ def test_confusion_matrix_counts() -> None:
     assert sum(map(sum, m)) == 4
 
 
-@pytest.mark.parametrize("name", ["best", "stmpl"])
+@pytest.mark.parametrize("name", ["best", "stnorm", "stmpl"])
 def test_committed_weights_reproduce_reported_accuracy(
     name: str, fashion_mnist_dir: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # best: the documented model (the default of `evaluate`); stmpl: the earlier model's
-    # best run, kept for comparison
+    # best: the documented model (the default of `evaluate`); stnorm and stmpl: the best
+    # runs of the earlier models, kept for comparison
     weights = REPO / "cnn" / "weights"
     reported = json.loads((weights / f"{name}.json").read_text())
     args = ["evaluate", "--json", "--data-dir", str(fashion_mnist_dir)]
