@@ -10,6 +10,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from torch import nn  # noqa: E402
+
 from cnn.cli import main  # noqa: E402
 from cnn.models import (  # noqa: E402
     ARCHITECTURES,
@@ -25,6 +27,18 @@ from cnn.models import (  # noqa: E402
 from reluapprox.errors import BudgetExceeded, InvalidArgument  # noqa: E402
 
 pytestmark = pytest.mark.torch
+
+
+def _with_statistics(name: str, seed: int, *, batches: int = 1) -> nn.Module:
+    """Build ``name`` with ``seed``, update its running statistics on random batches of
+    32 images (so that evaluation does not see the fresh mean 0, variance 1) and return
+    it in evaluation mode."""
+    torch.manual_seed(seed)
+    model = build_model(name)
+    model.train()
+    for _ in range(batches):
+        model(torch.randn(32, 1, 28, 28))
+    return model.eval()
 
 
 def test_count_parameters_by_hand() -> None:
@@ -112,11 +126,7 @@ def test_parameter_free_batch_norm_counts_statistics_not_parameters() -> None:
 def test_stnorm_pooling_before_relu_is_the_same_function() -> None:
     # relu(maxpool(x)) == maxpool(relu(x)): stnorm with the usual order (ReLU, then
     # pooling) and the same layers gives the same logits, bit for bit
-    torch.manual_seed(1)
-    model = build_model("stnorm")
-    model.train()
-    model(torch.randn(32, 1, 28, 28))  # non-trivial running statistics
-    model.eval()
+    model = _with_statistics("stnorm", 1)
     layers = list(model)
     pools = [i for i, m in enumerate(layers) if isinstance(m, torch.nn.MaxPool2d)]
     assert len(pools) == 2
@@ -157,12 +167,7 @@ def test_summary_reports_statistics_outside_the_budget(
 def test_head_normalisation_folds_into_the_linear_layer() -> None:
     # the claim of docs/cnn.md: in evaluation the parameter-free batch norm in front of the
     # linear layer is an affine map that the linear layer's weights and bias absorb
-    torch.manual_seed(3)
-    model = build_model("stnorm")
-    model.train()
-    for _ in range(3):
-        model(torch.randn(32, 1, 28, 28))
-    model.eval()
+    model = _with_statistics("stnorm", 3, batches=3)
     norm, linear = model[-2], model[-1]
     assert isinstance(norm, torch.nn.BatchNorm1d)
     assert isinstance(linear, torch.nn.Linear)
@@ -209,17 +214,13 @@ def test_tied_residual_is_x_plus_relu_f_then_norm() -> None:
 
 
 def test_shared_weights_survive_a_state_dict_round_trip(tmp_path: Path) -> None:
-    torch.manual_seed(2)
-    model = build_model("stmirror")
-    model.train()
-    model(torch.randn(16, 1, 28, 28))
+    model = _with_statistics("stmirror", 2)
     torch.save(model.state_dict(), tmp_path / "m.pt")
     fresh = build_model("stmirror")
     fresh.load_state_dict(torch.load(tmp_path / "m.pt", weights_only=True))
     inner = fresh.inner
     assert isinstance(inner, torch.nn.Sequential)
     assert inner[8].f is inner[4]  # still one module after loading
-    model.eval()
     fresh.eval()
     x = torch.randn(4, 1, 28, 28)
     with torch.no_grad():
@@ -227,12 +228,8 @@ def test_shared_weights_survive_a_state_dict_round_trip(tmp_path: Path) -> None:
 
 
 def test_mirror_averaged_is_exactly_mirror_invariant_and_averages() -> None:
-    torch.manual_seed(4)
-    model = build_model("stmirror")
+    model = _with_statistics("stmirror", 4)
     assert isinstance(model, MirrorAveraged)
-    model.train()
-    model(torch.randn(32, 1, 28, 28))
-    model.eval()
     x = torch.randn(8, 1, 28, 28)
     with torch.no_grad():
         out = model(x)
@@ -248,11 +245,7 @@ def test_mirrored_input_equals_mirrored_kernels() -> None:
     # docs/cnn.md: g(mirror(x)) = g_R(x), where g_R is g with every convolution kernel and
     # template mirrored (zero padding is symmetric and 28 and 14 are even, so pooling
     # commutes with mirroring); mirror averaging therefore uses each filter both ways
-    torch.manual_seed(5)
-    model = build_model("stmirror")
-    model.train()
-    model(torch.randn(32, 1, 28, 28))
-    model.eval()
+    model = _with_statistics("stmirror", 5)
     g = model.inner
     g_r = copy.deepcopy(g)
     with torch.no_grad():
