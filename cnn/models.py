@@ -298,6 +298,9 @@ def _st_tied(
     norm(ReLU(S(x)))); 2 shared 7x7 templates, ReLU, norm; linear(16->10). 494 trainable
     parameters whatever the options, the same as stnorm.
     """
+    # The layer list repeats _st_norm's instead of reusing it: here the separable
+    # convolution must be one module (it is applied at two places), which changes the
+    # state-dict keys, and _st_norm's keys are those of the committed stnorm.pt.
     # Layers are created in the order of the screening runs (docs/cnn.md, round 4), so a
     # seed draws the same initial weights as there: the shared separable convolution first.
     shared = nn.Sequential(
