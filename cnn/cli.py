@@ -99,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.alpha,
         help="weight of the label loss in distillation (1 - alpha: the teacher's)",
     )
+    t.add_argument(
+        "--init-from",
+        default=None,
+        metavar="CHECKPOINT",
+        help="start from the weights of another run's model.pt (its weights must fit "
+        "--arch, e.g. stshift from stmirror); optimiser and schedule start afresh",
+    )
     t.add_argument("--threads", type=int, default=defaults.threads, help="torch CPU threads")
     t.add_argument("--resume", action="store_true", help="continue from OUT/model.pt")
     t.add_argument(
@@ -114,6 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="check the data and the model, print the plan, write nothing",
     )
     t.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    g = sub.add_parser(
+        "plot", help="loss and accuracy curves of one run or of consecutive runs (--init-from)"
+    )
+    g.add_argument(
+        "--metrics",
+        type=Path,
+        nargs="+",
+        required=True,
+        metavar="CSV",
+        help="metrics.csv of each run, in order (a later run started from the one before)",
+    )
+    g.add_argument("--out", type=Path, required=True, help="directory for loss.png, accuracy.png")
+    g.add_argument("--title", default="", help="prefix of the figure titles")
 
     e = sub.add_parser("evaluate", help="accuracy and confusion matrix of a checkpoint")
     _add_data_options(e)
@@ -193,7 +214,7 @@ def _summary(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from cnn.data import FashionMNIST
     from cnn.models import build_model, count_parameters
-    from cnn.train import TrainConfig, load_teacher_logits, train
+    from cnn.train import TrainConfig, load_initial_weights, load_teacher_logits, train
 
     config = TrainConfig(
         arch=args.arch,
@@ -211,6 +232,7 @@ def _train(args: argparse.Namespace) -> int:
         distil_from=args.distil_from,
         temperature=args.temperature,
         alpha=args.alpha,
+        init_from=args.init_from,
     )
     if args.stop_after is not None and args.stop_after < 1:
         raise InvalidArgument(
@@ -221,6 +243,9 @@ def _train(args: argparse.Namespace) -> int:
     assert isinstance(data, FashionMNIST)
     if config.distil_from is not None:  # fail on bad teacher logits before any work
         load_teacher_logits(config.distil_from, int(data.train_images.shape[0]))
+    resuming = args.resume and (args.out / "model.pt").is_file()
+    if config.init_from is not None and not resuming:  # and on initial weights that do not fit
+        load_initial_weights(model, config.init_from)
     if args.dry_run:
         plan = {
             "dry_run": True,
@@ -266,6 +291,19 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plot(args: argparse.Namespace) -> int:
+    from cnn.plots import chain_histories, plot_accuracy, plot_loss, read_metrics
+
+    history, boundaries = chain_histories([read_metrics(p) for p in args.metrics])
+    prefix = f"{args.title}: " if args.title else ""
+    plot_loss(history, args.out / "loss.png", title=prefix + "loss", boundaries=boundaries)
+    plot_accuracy(
+        history, args.out / "accuracy.png", title=prefix + "accuracy", boundaries=boundaries
+    )
+    print(f"wrote {args.out / 'loss.png'} and {args.out / 'accuracy.png'} ({len(history)} epochs)")
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     from cnn.data import FashionMNIST
     from cnn.evaluate import evaluate_checkpoint, export_weights, load_model
@@ -300,6 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "summary": _summary,
         "train": _train,
         "evaluate": _evaluate,
+        "plot": _plot,
         "export": _export,
     }
     try:

@@ -43,6 +43,8 @@ __all__ = [
     "DEBIAN_DIR",
     "ENV_VAR",
     "FILES",
+    "MEAN",
+    "STD",
     "FashionMNIST",
     "IdxInfo",
     "default_cache_dir",
@@ -58,6 +60,11 @@ ENV_VAR = "FASHION_MNIST_DIR"
 
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 """Where Debian's package ``dataset-fashion-mnist`` installs the files."""
+
+MEAN = 0.2860
+"""Mean pixel value of the Fashion-MNIST training images (scaled to [0, 1])."""
+STD = 0.3530
+"""Standard deviation of the Fashion-MNIST training pixels (scaled to [0, 1])."""
 
 _HOW_TO_GET = (
     "get the four official files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "

@@ -3,8 +3,9 @@
 Every architecture is built from convolutions (full, depthwise or pointwise), batch
 normalisation, ReLU, max pooling, global average pooling and fully connected layers,
 some with parameter-free structure on top: skip connections around a block whose
-weights are used at two places (:class:`TiedResidual`) and the average of the logits of
-an image and its mirror image (:class:`MirrorAveraged`).
+weights are used at two places (:class:`TiedResidual`), the average of the logits of
+an image and its mirror image (:class:`MirrorAveraged`), and that average taken over the
+image's one-pixel translates too (:class:`ShiftAveraged`).
 :func:`build_model` counts *every* trainable parameter (``requires_grad``) of the
 built network and raises :class:`~reluapprox.errors.BudgetExceeded` when the count
 is above the budget, so that no over-budget model can be trained by accident. The
@@ -26,21 +27,26 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from reluapprox._validation import check_choice, check_positive_int
+from cnn.data import MEAN, STD
+from reluapprox._validation import check_choice, check_positive_int, fail
 from reluapprox.errors import BudgetExceeded
 
 __all__ = [
     "ARCHITECTURES",
+    "BACKGROUND",
     "DEFAULT_ARCH",
     "DEFAULT_BUDGET",
+    "PLUS_SHIFTS",
     "Architecture",
     "LayerRow",
     "MirrorAveraged",
+    "ShiftAveraged",
     "TiedResidual",
     "build_model",
     "count_parameters",
     "count_statistics",
     "layer_table",
+    "shift_images",
 ]
 
 DEFAULT_BUDGET = 500
@@ -286,12 +292,102 @@ class MirrorAveraged(nn.Module):
         return out
 
 
+PLUS_SHIFTS: tuple[tuple[int, int], ...] = ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1))
+"""The image and its four translates by one pixel (up, down, left, right)."""
+
+BACKGROUND = -MEAN / STD
+"""The value of a background (black) pixel after :func:`cnn.train.normalise`."""
+
+
+def shift_images(x: torch.Tensor, dy: int, dx: int, *, fill: float) -> torch.Tensor:
+    """Translate ``(..., h, w)`` images by ``dy`` rows down and ``dx`` columns right.
+
+    ``out[..., i, j] = x[..., i - dy, j - dx]`` where that index is inside the image and
+    ``fill`` elsewhere; the result is a new contiguous tensor of the same shape.
+
+    Examples:
+        >>> x = torch.arange(4.0).reshape(1, 1, 2, 2)
+        >>> shift_images(x, 0, 1, fill=-1.0).tolist()
+        [[[[-1.0, 0.0], [-1.0, 2.0]]]]
+    """
+    h, w = x.shape[-2:]
+    if abs(dy) >= h or abs(dx) >= w:
+        fail("(dy, dx)", (dy, dx), f"a shift smaller than the image ({h} x {w})")
+    p = max(abs(dy), abs(dx))
+    if p == 0:
+        return x
+    padded = nn.functional.pad(x, (p, p, p, p), value=fill)
+    return padded[..., p - dy : p - dy + h, p - dx : p - dx + w].contiguous()
+
+
+class ShiftAveraged(nn.Module):
+    """The logits of ``g`` averaged over mirroring *and* over translations of the image.
+
+    ``f(x) = (1 / 2|S|) sum over (dy, dx) in S of [g(T x) + g(flip(T x))]`` with ``T``
+    the translation by ``(dy, dx)`` (:func:`shift_images`, vacated pixels set to
+    ``fill``). With ``S = {(0, 0)}`` this is :class:`MirrorAveraged`; the module holds
+    ``g`` under the same attribute name (``inner``), so the two have the same state-dict
+    keys and weights trained for one load into the other. ``S`` must be closed under
+    ``(dy, dx) -> (dy, -dx)``: then ``f`` is exactly invariant under mirroring (the
+    terms are summed in mirror-symmetric pairs, so even the rounding is the same). No
+    parameter is added; the compute is ``|S|`` times that of :class:`MirrorAveraged`.
+    """
+
+    def __init__(
+        self,
+        inner: nn.Module,
+        *,
+        shifts: tuple[tuple[int, int], ...] = PLUS_SHIFTS,
+        fill: float = BACKGROUND,
+    ) -> None:
+        super().__init__()
+        shift_set = set(shifts)
+        if (
+            not shifts
+            or len(shift_set) != len(shifts)
+            or not all(isinstance(d, int) and not isinstance(d, bool) for s in shifts for d in s)
+            or any((dy, -dx) not in shift_set for dy, dx in shifts)
+        ):
+            fail(
+                "shifts",
+                shifts,
+                "a non-empty tuple of distinct integer pairs (dy, dx) that holds (dy, -dx) "
+                "with every (dy, dx)",
+            )
+        self.inner = inner
+        self.shifts = tuple(shifts)
+        self.fill = float(fill)
+        # One group per (dy, |dx|): the pair (dy, dx), (dy, -dx), or (dy, 0) alone.
+        self._groups = sorted({(dy, abs(dx)) for dy, dx in shifts})
+
+    def _mirrored(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.inner(x) + self.inner(torch.flip(x, dims=[-1]))
+        return out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Average the logits over the mirror images of the translates of ``x``."""
+        total: torch.Tensor | None = None
+        for dy, adx in self._groups:
+            term = self._mirrored(shift_images(x, dy, adx, fill=self.fill))
+            if adx:
+                term = term + self._mirrored(shift_images(x, dy, -adx, fill=self.fill))
+            total = term if total is None else total + term
+        assert total is not None  # shifts is not empty
+        return total / (2 * len(self.shifts))
+
+
 def _st_tied(
-    *, repeats: int = 1, at14: int = 0, residual: bool = True, mirror: bool = False
+    *,
+    repeats: int = 1,
+    at14: int = 0,
+    residual: bool = True,
+    mirror: bool = False,
+    shifts: bool = False,
 ) -> nn.Module:
     """stnorm whose separable convolution is applied again at 7x7, ``repeats`` times, as a
     residual block sharing its weights (:class:`TiedResidual`); with ``mirror``, the whole
-    network averaged over left-right mirroring (:class:`MirrorAveraged`).
+    network averaged over left-right mirroring (:class:`MirrorAveraged`); with ``shifts``
+    also over the translations by one pixel (:class:`ShiftAveraged`, :data:`PLUS_SHIFTS`).
 
     conv(1->8), pool, ReLU, norm; [``at14`` x residual S at 14x14]; S = dw3x3 + pw(8->8);
     pool, ReLU, norm; ``repeats`` x norm(x + ReLU(S(x))) (without ``residual``:
@@ -327,6 +423,8 @@ def _st_tied(
         nn.Linear(16, 10),
     ]
     net = nn.Sequential(*layers)
+    if shifts:
+        return ShiftAveraged(net)
     return MirrorAveraged(net) if mirror else net
 
 
@@ -625,6 +723,11 @@ ARCHITECTURES: dict[str, Architecture] = {
             "sttied averaged over left-right mirroring of the input (mirror-invariant)",
         ),
         Architecture(
+            "stshift",
+            lambda: _st_tied(mirror=True, shifts=True),
+            "stmirror averaged over the image and its 4 one-pixel translates (10 views)",
+        ),
+        Architecture(
             "stnorm",
             lambda: _st_norm(8, 8, templates=2),
             "stmpl with parameter-free batch norm after both pooling layers and before the "
@@ -793,7 +896,9 @@ ARCHITECTURES: dict[str, Architecture] = {
 """All architectures known to :func:`build_model`, by name."""
 
 DEFAULT_ARCH = "stmirror"
-"""The architecture of the documented run (``cnn/weights/best.pt``, docs/cnn.md run 20)."""
+"""The default of ``python -m cnn train``: the architecture of the first phase of the
+documented run (docs/cnn.md, runs 22 and 23); the second phase trains ``stshift``
+starting from its weights (``--init-from``), which is ``cnn/weights/best.pt``."""
 
 
 def count_parameters(model: nn.Module) -> int:

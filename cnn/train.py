@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from cnn.data import FashionMNIST, write_atomic
+from cnn.data import MEAN, STD, FashionMNIST, write_atomic
 from cnn.models import (
     DEFAULT_ARCH,
     DEFAULT_BUDGET,
@@ -56,6 +56,7 @@ __all__ = [
     "distillation_loss",
     "evaluate_tensors",
     "load_checkpoint",
+    "load_initial_weights",
     "load_teacher_logits",
     "normalise",
     "save_atomic",
@@ -63,10 +64,6 @@ __all__ = [
 ]
 
 CHECKPOINT_FORMAT = "cnn-checkpoint-v1"
-MEAN = 0.2860
-"""Mean pixel value of the Fashion-MNIST training images (scaled to [0, 1])."""
-STD = 0.3530
-"""Standard deviation of the Fashion-MNIST training pixels (scaled to [0, 1])."""
 METRIC_COLUMNS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
 OPTIMIZERS = ("adamw", "sgd")
@@ -93,6 +90,7 @@ class TrainConfig:
     distil_from: str | None = None
     temperature: float = 4.0
     alpha: float = 0.5
+    init_from: str | None = None
 
     def __post_init__(self) -> None:
         check_positive_int("epochs", self.epochs)
@@ -112,6 +110,8 @@ class TrainConfig:
         check_positive_int("threads", self.threads)
         if self.distil_from is not None and not isinstance(self.distil_from, str):
             fail("distil_from", self.distil_from, "None or the path of a teacher-logits file")
+        if self.init_from is not None and not isinstance(self.init_from, str):
+            fail("init_from", self.init_from, "None or the path of a checkpoint (model.pt)")
         check_positive_finite("temperature", self.temperature)
         alpha = check_finite_real("alpha", self.alpha)
         if not 0 <= alpha <= 1:
@@ -271,6 +271,34 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     return ckpt
 
 
+def load_initial_weights(model: nn.Module, path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load the weights and running statistics of checkpoint ``path`` into ``model``.
+
+    Used to start a run from the result of another one (``TrainConfig.init_from``), for
+    instance ``stshift`` from a trained ``stmirror``: the two have the same state-dict
+    keys (:class:`cnn.models.ShiftAveraged`). Only the model is taken over; the
+    optimiser, the schedule and the random streams start afresh.
+
+    Returns:
+        The checkpoint dictionary.
+
+    Raises:
+        DataError: The file is missing or not a cnn checkpoint.
+        InvalidArgument: Its weights do not fit ``model``.
+    """
+    ckpt = load_checkpoint(path)
+    try:
+        model.load_state_dict(ckpt["model"])
+    except (RuntimeError, KeyError) as exc:
+        fail(
+            "init_from",
+            str(path),
+            f"a checkpoint whose weights fit the model (it holds {ckpt.get('arch')!r}: "
+            f"{str(exc).splitlines()[0]})",
+        )
+    return ckpt
+
+
 def _make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
@@ -397,6 +425,9 @@ def _train(
 
     torch.manual_seed(config.seed)
     model = build_model(config.arch, budget=config.budget)
+    resuming = resume and ckpt_path.is_file()
+    if config.init_from is not None and not resuming:
+        load_initial_weights(model, config.init_from)
     optimizer = _make_optimizer(model, config)
     scheduler = _make_scheduler(optimizer, config, config.epochs * steps_per_epoch)
     gen = torch.Generator().manual_seed(config.seed)
@@ -404,7 +435,7 @@ def _train(
     start_epoch = 0
     elapsed = 0.0
 
-    if resume and ckpt_path.is_file():
+    if resuming:
         ckpt = load_checkpoint(ckpt_path)
         saved = TrainConfig.from_dict(ckpt["config"])
         if asdict(saved) | {"epochs": 0, "threads": 0} != asdict(config) | {

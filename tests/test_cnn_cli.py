@@ -31,7 +31,7 @@ def test_module_help_lists_commands() -> None:
         timeout=120,
     )
     assert result.returncode == 0
-    for command in ("summary", "train", "evaluate"):
+    for command in ("summary", "train", "evaluate", "plot", "export"):
         assert command in result.stdout
 
 
@@ -156,3 +156,44 @@ def test_cli_train_then_resume(
     assert summary["epochs_done"] == 2
     assert summary["seed"] == 3
     assert len((out / "metrics.csv").read_text().splitlines()) == 3
+
+
+def _write_metrics(path: Path, rows: list[tuple[float, ...]]) -> Path:
+    lines = ["epoch,train_loss,test_loss,train_accuracy,test_accuracy"]
+    lines += [",".join(str(v) for v in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_plot_chains_consecutive_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cnn.plots import chain_histories, read_metrics
+
+    first = _write_metrics(
+        tmp_path / "a.csv", [(1, 0.9, 0.95, 0.7, 0.69), (2, 0.5, 0.6, 0.8, 0.78)]
+    )
+    second = _write_metrics(tmp_path / "b.csv", [(1, 0.4, 0.5, 0.85, 0.83)])
+    chained, bounds = chain_histories([read_metrics(first), read_metrics(second)])
+    assert [m.epoch for m in chained] == [1, 2, 3]
+    assert [m.test_accuracy for m in chained] == [0.69, 0.78, 0.83]
+    assert bounds == [2.5]
+    out = tmp_path / "fig"
+    assert main(["plot", "--metrics", str(first), str(second), "--out", str(out)]) == 0
+    assert "(3 epochs)" in capsys.readouterr().out
+    for name in ("loss.png", "accuracy.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_reports_bad_metrics_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("epoch,train_loss\n1,0.5\n")
+    assert main(["plot", "--metrics", str(bad), "--out", str(tmp_path)]) == 1
+    assert "lacks the columns ['test_loss'" in capsys.readouterr().err
+    text = _write_metrics(tmp_path / "text.csv", [(1, 0.5, "x", 0.1, 0.1)])
+    assert main(["plot", "--metrics", str(text), "--out", str(tmp_path)]) == 1
+    assert "text.csv, line 2" in capsys.readouterr().err
+    empty = _write_metrics(tmp_path / "empty.csv", [])
+    assert main(["plot", "--metrics", str(empty), "--out", str(tmp_path)]) == 1
+    assert "holds no epoch" in capsys.readouterr().err
+    assert main(["plot", "--metrics", str(tmp_path / "absent.csv"), "--out", str(tmp_path)]) == 1
+    assert "cannot be read" in capsys.readouterr().err
+    assert not (tmp_path / "loss.png").exists()

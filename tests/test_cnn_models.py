@@ -15,14 +15,18 @@ from torch import nn  # noqa: E402
 from cnn.cli import main  # noqa: E402
 from cnn.models import (  # noqa: E402
     ARCHITECTURES,
+    BACKGROUND,
     DEFAULT_ARCH,
     DEFAULT_BUDGET,
+    PLUS_SHIFTS,
     MirrorAveraged,
+    ShiftAveraged,
     TiedResidual,
     build_model,
     count_parameters,
     count_statistics,
     layer_table,
+    shift_images,
 )
 from reluapprox.errors import BudgetExceeded, InvalidArgument  # noqa: E402
 
@@ -255,3 +259,62 @@ def test_mirrored_input_equals_mirrored_kernels() -> None:
         x = torch.randn(8, 1, 28, 28)
         torch.testing.assert_close(g_r(x), g(torch.flip(x, dims=[-1])))
         assert not torch.allclose(g_r(x), g(x), atol=1e-3)
+
+
+def test_shift_images_moves_content_and_fills() -> None:
+    x = torch.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    down_right = shift_images(x, 1, 1, fill=0.0)
+    assert down_right.tolist() == [[[[0.0, 0.0, 0.0], [0.0, 1.0, 2.0], [0.0, 4.0, 5.0]]]]
+    up_left = shift_images(x, -1, -2, fill=-7.0)
+    assert up_left.tolist() == [[[[6.0, -7.0, -7.0], [9.0, -7.0, -7.0], [-7.0, -7.0, -7.0]]]]
+    assert shift_images(x, 0, 0, fill=0.0) is x
+    with pytest.raises(InvalidArgument, match=r"\(dy, dx\)=\(3, 0\) is invalid.*3 x 3"):
+        shift_images(x, 3, 0, fill=0.0)
+
+
+def test_shift_averaged_is_the_mean_over_the_ten_views() -> None:
+    model = _with_statistics("stshift", 6)
+    assert isinstance(model, ShiftAveraged)
+    assert model.shifts == PLUS_SHIFTS
+    g = model.inner
+    x = torch.randn(4, 1, 28, 28)
+    with torch.no_grad():
+        views = [shift_images(x, dy, dx, fill=BACKGROUND) for dy, dx in PLUS_SHIFTS]
+        views += [torch.flip(v, dims=[-1]) for v in views]
+        expected = torch.stack([g(v) for v in views]).mean(0)
+        out = model(x)
+        torch.testing.assert_close(out, expected)
+        # exactly mirror-invariant (mirror-symmetric summation order)
+        assert torch.equal(out, model(torch.flip(x, dims=[-1])))
+        # and not the mirror average alone: the translates change the result
+        mirror_only = 0.5 * (g(x) + g(torch.flip(x, dims=[-1])))
+        assert not torch.allclose(out, mirror_only, atol=1e-3)
+    assert count_parameters(model) == count_parameters(build_model("stmirror")) == 494
+
+
+def test_shift_averaged_with_no_shift_is_mirror_averaged() -> None:
+    base = _with_statistics("stmirror", 7)
+    assert isinstance(base, MirrorAveraged)
+    one = ShiftAveraged(base.inner, shifts=((0, 0),)).eval()
+    x = torch.randn(4, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.equal(one(x), base(x))
+
+
+def test_stmirror_weights_load_into_stshift() -> None:
+    source = _with_statistics("stmirror", 8)
+    target = build_model("stshift")
+    target.load_state_dict(source.state_dict())  # the same keys: strict loading works
+    target.eval()
+    x = torch.randn(2, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.equal(target.inner(x), source.inner(x))
+
+
+@pytest.mark.parametrize(
+    "shifts",
+    [(), ((0, 1),), ((0, 0), (0, 0)), ((0, 1.0), (0, -1.0)), ((True, 0),)],
+)
+def test_shift_averaged_rejects_bad_shift_sets(shifts: tuple[tuple[int, int], ...]) -> None:
+    with pytest.raises(InvalidArgument, match=r"shifts=.* is invalid: expected .*\(dy, -dx\)"):
+        ShiftAveraged(nn.Identity(), shifts=shifts)

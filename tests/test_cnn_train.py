@@ -19,8 +19,8 @@ torch = pytest.importorskip("torch")
 from cnn.cli import main  # noqa: E402
 from cnn.data import FashionMNIST, load_fashion_mnist  # noqa: E402
 from cnn.evaluate import confusion_matrix, evaluate_checkpoint  # noqa: E402
-from cnn.models import DEFAULT_ARCH  # noqa: E402
-from cnn.train import TrainConfig, load_checkpoint, train  # noqa: E402
+from cnn.models import DEFAULT_ARCH, build_model  # noqa: E402
+from cnn.train import TrainConfig, load_checkpoint, load_initial_weights, train  # noqa: E402
 from reluapprox.errors import DataError, InvalidArgument  # noqa: E402
 
 pytestmark = [pytest.mark.torch, pytest.mark.data]
@@ -202,12 +202,12 @@ def test_confusion_matrix_counts() -> None:
     assert sum(map(sum, m)) == 4
 
 
-@pytest.mark.parametrize("name", ["best", "stnorm", "stmpl"])
+@pytest.mark.parametrize("name", ["best", "stmirror", "stnorm", "stmpl"])
 def test_committed_weights_reproduce_reported_accuracy(
     name: str, fashion_mnist_dir: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # best: the documented model (the default of `evaluate`); stnorm and stmpl: the best
-    # runs of the earlier models, kept for comparison
+    # best: the documented model (the default of `evaluate`); stmirror, stnorm and stmpl:
+    # the best runs of the earlier models, kept for comparison
     weights = REPO / "cnn" / "weights"
     reported = json.loads((weights / f"{name}.json").read_text())
     args = ["evaluate", "--json", "--data-dir", str(fashion_mnist_dir)]
@@ -278,3 +278,47 @@ def test_bad_teacher_logits_are_named(small_data: FashionMNIST, tmp_path: Path) 
 def test_distillation_options_are_checked(field: str, value: float, message: str) -> None:
     with pytest.raises(InvalidArgument, match=message):
         TrainConfig(**{field: value})  # type: ignore[arg-type]
+
+
+def test_init_from_starts_from_another_runs_weights(
+    small_data: FashionMNIST, tmp_path: Path
+) -> None:
+    # stmirror for 2 epochs, then stshift started from its weights (the same state-dict keys)
+    train(
+        _config(epochs=2, arch="stmirror"), small_data, tmp_path / "a", progress=False, plots=False
+    )
+    first = tmp_path / "a" / "model.pt"
+    model = build_model("stshift")
+    fresh = {k: v.clone() for k, v in model.state_dict().items()}
+    ckpt = load_initial_weights(model, first)
+    loaded = model.state_dict()
+    assert all(torch.equal(loaded[k], v) for k, v in ckpt["model"].items())
+    assert not all(torch.equal(loaded[k], v) for k, v in fresh.items())
+    config = _config(epochs=1, arch="stshift", lr=0.001, init_from=str(first))
+    summary = train(config, small_data, tmp_path / "b", progress=False, plots=False)
+    assert summary["config"]["init_from"] == str(first)
+    # one epoch at a small rate moves the accuracy little from the starting point, far less
+    # than one epoch from a fresh start does: the weights were taken over
+    start = load_checkpoint(first)["metrics"][-1]["train_accuracy"]
+    cold = train(
+        _config(epochs=1, arch="stshift", lr=0.001),
+        small_data,
+        tmp_path / "c",
+        progress=False,
+        plots=False,
+    )
+    assert abs(summary["train_accuracy"] - start) < abs(cold["train_accuracy"] - start)
+
+
+def test_init_from_with_weights_that_do_not_fit_is_named(
+    small_data: FashionMNIST, tmp_path: Path
+) -> None:
+    train(_config(epochs=1, arch="stmpl"), small_data, tmp_path / "a", progress=False, plots=False)
+    config = _config(epochs=1, init_from=str(tmp_path / "a" / "model.pt"))
+    with pytest.raises(InvalidArgument, match=r"init_from=.* is invalid: .*holds 'stmpl'"):
+        train(config, small_data, tmp_path / "b", progress=False)
+    assert not (tmp_path / "b" / "model.pt").exists()
+    with pytest.raises(DataError, match="does not exist"):
+        train(_config(init_from=str(tmp_path / "absent.pt")), small_data, tmp_path / "c")
+    with pytest.raises(InvalidArgument, match="init_from=3 is invalid"):
+        TrainConfig(init_from=3)  # type: ignore[arg-type]
