@@ -341,11 +341,17 @@ class ShiftAveraged(nn.Module):
         fill: float = BACKGROUND,
     ) -> None:
         super().__init__()
-        shift_set = set(shifts)
+        pairs = all(
+            isinstance(s, tuple)
+            and len(s) == 2
+            and all(isinstance(d, int) and not isinstance(d, bool) for d in s)
+            for s in shifts
+        )
+        shift_set = set(shifts) if pairs else set()
         if (
-            not shifts
+            not pairs
+            or not shifts
             or len(shift_set) != len(shifts)
-            or not all(isinstance(d, int) and not isinstance(d, bool) for s in shifts for d in s)
             or any((dy, -dx) not in shift_set for dy, dx in shifts)
         ):
             fail(

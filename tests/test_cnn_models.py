@@ -313,7 +313,7 @@ def test_stmirror_weights_load_into_stshift() -> None:
 
 @pytest.mark.parametrize(
     "shifts",
-    [(), ((0, 1),), ((0, 0), (0, 0)), ((0, 1.0), (0, -1.0)), ((True, 0),)],
+    [(), ((0, 1),), ((0, 0), (0, 0)), ((0, 1.0), (0, -1.0)), ((True, 0),), (0, 0), ((0, 0, 0),)],
 )
 def test_shift_averaged_rejects_bad_shift_sets(shifts: tuple[tuple[int, int], ...]) -> None:
     with pytest.raises(InvalidArgument, match=r"shifts=.* is invalid: expected .*\(dy, -dx\)"):
