@@ -272,26 +272,6 @@ class TiedResidual(nn.Module):
         return out
 
 
-class MirrorAveraged(nn.Module):
-    """``(g(x) + g(flip(x))) / 2``: the logits of ``g`` averaged over left-right mirroring.
-
-    The result is exactly invariant under mirroring the image (a test checks it), in
-    training and in evaluation alike. It adds no parameter: every filter and template of
-    ``g`` is used in both orientations, at twice the compute. Fashion-MNIST's classes do
-    not depend on the orientation (shoes all point the same way, but a mirrored shoe is
-    still a shoe), so the invariance loses no information about the label.
-    """
-
-    def __init__(self, inner: nn.Module) -> None:
-        super().__init__()
-        self.inner = inner
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Average the logits of ``x`` and of ``x`` mirrored along its last (width) axis."""
-        out: torch.Tensor = 0.5 * (self.inner(x) + self.inner(torch.flip(x, dims=[-1])))
-        return out
-
-
 PLUS_SHIFTS: tuple[tuple[int, int], ...] = ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1))
 """The image and its four translates by one pixel (up, down, left, right)."""
 
@@ -325,9 +305,9 @@ class ShiftAveraged(nn.Module):
 
     ``f(x) = (1 / 2|S|) sum over (dy, dx) in S of [g(T x) + g(flip(T x))]`` with ``T``
     the translation by ``(dy, dx)`` (:func:`shift_images`, vacated pixels set to
-    ``fill``). With ``S = {(0, 0)}`` this is :class:`MirrorAveraged`; the module holds
-    ``g`` under the same attribute name (``inner``), so the two have the same state-dict
-    keys and weights trained for one load into the other. ``S`` must be closed under
+    ``fill``). With ``S = {(0, 0)}`` this is :class:`MirrorAveraged`; both hold ``g``
+    as ``inner``, so they have the same state-dict keys and weights trained for one load
+    into the other. ``S`` must be closed under
     ``(dy, dx) -> (dy, -dx)``: then ``f`` is exactly invariant under mirroring (the
     terms are summed in mirror-symmetric pairs, so even the rounding is the same). No
     parameter is added; the compute is ``|S|`` times that of :class:`MirrorAveraged`.
@@ -380,6 +360,21 @@ class ShiftAveraged(nn.Module):
             total = term if total is None else total + term
         assert total is not None  # shifts is not empty
         return total / (2 * len(self.shifts))
+
+
+class MirrorAveraged(ShiftAveraged):
+    """``(g(x) + g(flip(x))) / 2``: the logits of ``g`` averaged over left-right mirroring.
+
+    :class:`ShiftAveraged` with the single view ``(0, 0)``. The result is exactly
+    invariant under mirroring the image (a test checks it), in training and in evaluation
+    alike. It adds no parameter: every filter and template of ``g`` is used in both
+    orientations, at twice the compute. Fashion-MNIST's classes do not depend on the
+    orientation (shoes all point the same way, but a mirrored shoe is still a shoe), so
+    the invariance loses no information about the label.
+    """
+
+    def __init__(self, inner: nn.Module) -> None:
+        super().__init__(inner, shifts=((0, 0),))
 
 
 def _st_tied(
@@ -903,7 +898,7 @@ ARCHITECTURES: dict[str, Architecture] = {
 
 DEFAULT_ARCH = "stmirror"
 """The default of ``python -m cnn train``: the architecture of the first phase of the
-documented run (docs/cnn.md, runs 22 and 23); the second phase trains ``stshift``
+documented run (docs/cnn.md, runs 22' and 24); the second phase trains ``stshift``
 starting from its weights (``--init-from``), which is ``cnn/weights/best.pt``."""
 
 
