@@ -1,4 +1,4 @@
-"""Command line: ``python -m cnn {summary,train,evaluate,export}``.
+"""Command line: ``python -m cnn {summary,train,reproduce,plot,evaluate,export}``.
 
 Exit status: 0 on success, 1 for data or checkpoint errors and over-budget models, 2 for
 invalid arguments (argparse's own convention).
@@ -52,6 +52,7 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m cnn``."""
     from cnn.models import ARCHITECTURES, DEFAULT_ARCH, DEFAULT_BUDGET
+    from cnn.recipes import DEFAULT_RECIPE, RECIPES
     from cnn.train import AUGMENTATIONS, OPTIMIZERS, SCHEDULES, TrainConfig
 
     defaults = TrainConfig()
@@ -109,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=int, default=defaults.threads, help="torch CPU threads")
     t.add_argument("--resume", action="store_true", help="continue from OUT/model.pt")
     t.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start afresh even if OUT holds an earlier run (its files are replaced)",
+    )
+    t.add_argument(
         "--stop-after",
         type=int,
         default=None,
@@ -121,6 +127,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="check the data and the model, print the plan, write nothing",
     )
     t.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    r = sub.add_parser(
+        "reproduce",
+        help="train every phase of a recipe (default: the documented run) with one command",
+    )
+    _add_data_options(r)
+    r.add_argument("--out", type=Path, required=True, help="output directory")
+    r.add_argument("--recipe", choices=sorted(RECIPES), default=DEFAULT_RECIPE)
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (the documented runs used 1; others may round differently)",
+    )
+    r.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted recipe: keep finished phases, continue the last one",
+    )
+    r.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start afresh even if OUT holds an earlier run (its files are replaced)",
+    )
+    r.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the data and the models, print the phases, write nothing",
+    )
+    r.add_argument("--quiet", action="store_true", help="no progress bars")
 
     g = sub.add_parser(
         "plot", help="loss and accuracy curves of one run or of consecutive runs (--init-from)"
@@ -214,7 +251,13 @@ def _summary(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from cnn.data import FashionMNIST
     from cnn.models import build_model, count_parameters
-    from cnn.train import TrainConfig, load_initial_weights, load_teacher_logits, train
+    from cnn.train import (
+        TrainConfig,
+        check_output_dir,
+        load_initial_weights,
+        load_teacher_logits,
+        train,
+    )
 
     config = TrainConfig(
         arch=args.arch,
@@ -239,6 +282,7 @@ def _train(args: argparse.Namespace) -> int:
             f"--stop-after={args.stop_after!r} is invalid: expected an integer >= 1"
         )
     model = build_model(config.arch, budget=config.budget)
+    check_output_dir(args.out, resume=args.resume, overwrite=args.overwrite, name="--out")
     data = _load_data(args)
     assert isinstance(data, FashionMNIST)
     if config.distil_from is not None:  # fail on bad teacher logits before any work
@@ -266,12 +310,74 @@ def _train(args: argparse.Namespace) -> int:
         resume=args.resume,
         progress=not args.quiet,
         stop_after=args.stop_after,
+        overwrite=args.overwrite,
     )
     print(
         f"{summary['architecture']} ({summary['n_parameters']} parameters): "
         f"train accuracy {summary['train_accuracy']:.4f}, "
         f"test accuracy {summary['test_accuracy']:.4f} after {summary['epochs_done']} epochs; "
         f"outputs in {args.out}"
+    )
+    return 0
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from cnn.data import FashionMNIST
+    from cnn.models import build_model, count_parameters
+    from cnn.recipes import RECIPES, phase_plan, run_recipe
+    from cnn.train import check_output_dir
+    from reluapprox._validation import check_positive_int
+
+    recipe = RECIPES[args.recipe]
+    check_positive_int("--seed", args.seed, minimum=0)
+    check_positive_int("--threads", args.threads)
+    plan = phase_plan(recipe, args.out, seed=args.seed, threads=args.threads)
+    for directory, config in plan:  # every model within its budget, no run replaced
+        build_model(config.arch, budget=config.budget)
+        check_output_dir(directory, resume=args.resume, overwrite=args.overwrite, name="--out")
+    data = _load_data(args)
+    assert isinstance(data, FashionMNIST)
+    if args.dry_run:
+        phases = [
+            {
+                "out": str(directory),
+                "n_parameters": count_parameters(build_model(config.arch, budget=None)),
+                "config": asdict(config),
+            }
+            for directory, config in plan
+        ]
+        print(
+            json.dumps(
+                {
+                    "dry_run": True,
+                    "recipe": recipe.name,
+                    "description": recipe.description,
+                    "n_train": int(data.train_images.shape[0]),
+                    "n_test": int(data.test_images.shape[0]),
+                    "data_dir": str(data.source),
+                    "out": str(args.out),
+                    "resume": args.resume,
+                    "phases": phases,
+                },
+                indent=2,
+            )
+        )
+        return 0
+    summary = run_recipe(
+        recipe,
+        data,
+        args.out,
+        seed=args.seed,
+        threads=args.threads,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
+    )
+    print(
+        f"{recipe.name}: {summary['architecture']} ({summary['n_parameters']} parameters): "
+        f"train accuracy {summary['train_accuracy']:.4f}, "
+        f"test accuracy {summary['test_accuracy']:.4f} after {summary['epochs']} epochs in "
+        f"{len(recipe.phases)} phases; model {summary['model']}, outputs in {args.out}"
     )
     return 0
 
@@ -337,6 +443,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "summary": _summary,
         "train": _train,
+        "reproduce": _reproduce,
         "evaluate": _evaluate,
         "plot": _plot,
         "export": _export,

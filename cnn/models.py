@@ -37,6 +37,7 @@ __all__ = [
     "DEFAULT_ARCH",
     "DEFAULT_BUDGET",
     "PLUS_SHIFTS",
+    "SQUARE_SHIFTS",
     "Architecture",
     "LayerRow",
     "MirrorAveraged",
@@ -275,6 +276,12 @@ class TiedResidual(nn.Module):
 PLUS_SHIFTS: tuple[tuple[int, int], ...] = ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1))
 """The image and its four translates by one pixel (up, down, left, right)."""
 
+SQUARE_SHIFTS: tuple[tuple[int, int], ...] = tuple(
+    (dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+)
+"""The image and its eight translates by at most one pixel in each direction (a 3 x 3
+square of positions, the diagonal ones included)."""
+
 BACKGROUND = -MEAN / STD
 """The value of a background (black) pixel after :func:`cnn.train.normalise`."""
 
@@ -383,12 +390,13 @@ def _st_tied(
     at14: int = 0,
     residual: bool = True,
     mirror: bool = False,
-    shifts: bool = False,
+    shifts: tuple[tuple[int, int], ...] | None = None,
 ) -> nn.Module:
     """stnorm whose separable convolution is applied again at 7x7, ``repeats`` times, as a
     residual block sharing its weights (:class:`TiedResidual`); with ``mirror``, the whole
     network averaged over left-right mirroring (:class:`MirrorAveraged`); with ``shifts``
-    also over the translations by one pixel (:class:`ShiftAveraged`, :data:`PLUS_SHIFTS`).
+    also over those translations (:class:`ShiftAveraged`, :data:`PLUS_SHIFTS`,
+    :data:`SQUARE_SHIFTS`).
 
     conv(1->8), pool, ReLU, norm; [``at14`` x residual S at 14x14]; S = dw3x3 + pw(8->8);
     pool, ReLU, norm; ``repeats`` x norm(x + ReLU(S(x))) (without ``residual``:
@@ -424,8 +432,8 @@ def _st_tied(
         nn.Linear(16, 10),
     ]
     net = nn.Sequential(*layers)
-    if shifts:
-        return ShiftAveraged(net)
+    if shifts is not None:
+        return ShiftAveraged(net, shifts=shifts)
     return MirrorAveraged(net) if mirror else net
 
 
@@ -725,8 +733,13 @@ ARCHITECTURES: dict[str, Architecture] = {
         ),
         Architecture(
             "stshift",
-            lambda: _st_tied(mirror=True, shifts=True),
+            lambda: _st_tied(mirror=True, shifts=PLUS_SHIFTS),
             "stmirror averaged over the image and its 4 one-pixel translates (10 views)",
+        ),
+        Architecture(
+            "stshift9",
+            lambda: _st_tied(mirror=True, shifts=SQUARE_SHIFTS),
+            "stmirror averaged over the image and its 8 translates by at most one pixel (18 views)",
         ),
         Architecture(
             "stnorm",

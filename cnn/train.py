@@ -21,7 +21,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ __all__ = [
     "STD",
     "EpochMetrics",
     "TrainConfig",
+    "check_output_dir",
     "distillation_loss",
     "evaluate_tensors",
     "load_checkpoint",
@@ -61,6 +62,7 @@ __all__ = [
     "normalise",
     "save_atomic",
     "train",
+    "write_metrics_csv",
 ]
 
 CHECKPOINT_FORMAT = "cnn-checkpoint-v1"
@@ -299,6 +301,27 @@ def load_initial_weights(model: nn.Module, path: str | os.PathLike[str]) -> dict
     return ckpt
 
 
+def check_output_dir(
+    out_dir: str | os.PathLike[str], *, resume: bool, overwrite: bool, name: str = "out_dir"
+) -> None:
+    """Refuse to start a new run over the checkpoint of an earlier one.
+
+    A directory that holds ``model.pt`` is the work of an earlier run: it is continued with
+    ``resume``, or discarded on purpose with ``overwrite``, never replaced by accident.
+
+    Raises:
+        InvalidArgument: ``out_dir/model.pt`` exists and neither option is set (the error
+            names ``name``).
+    """
+    if not (resume or overwrite) and (Path(out_dir) / "model.pt").is_file():
+        fail(
+            name,
+            str(out_dir),
+            "a directory without an earlier run's model.pt: continue that run with resume "
+            "(--resume) or start it again with overwrite (--overwrite)",
+        )
+
+
 def _make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
@@ -325,7 +348,8 @@ def _make_scheduler(
     return torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)
 
 
-def _write_metrics_csv(path: Path, history: list[EpochMetrics]) -> None:
+def write_metrics_csv(path: Path, history: Sequence[EpochMetrics]) -> None:
+    """Write ``history`` to ``path`` as CSV with :data:`METRIC_COLUMNS` (atomically)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(METRIC_COLUMNS)
@@ -366,6 +390,7 @@ def train(
     progress: bool = True,
     plots: bool = True,
     stop_after: int | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Train ``config.arch`` on ``data`` and write all outputs into ``out_dir``.
 
@@ -382,15 +407,20 @@ def train(
         plots: Write the PNG figures.
         stop_after: Stop after this epoch as if the run were interrupted (the outputs are
             those of a finished epoch; continue with ``resume=True``).
+        overwrite: Start afresh even if ``out_dir`` holds an earlier run's checkpoint
+            (without it, and without ``resume``, that is an error: see
+            :func:`check_output_dir`).
 
     Returns:
         The content of ``summary.json``.
 
     Raises:
         InvalidArgument: ``resume`` with a checkpoint of another configuration or of another
-            number of epochs (the learning-rate schedule depends on it).
+            number of epochs (the learning-rate schedule depends on it); ``out_dir`` holds
+            a checkpoint and neither ``resume`` nor ``overwrite`` is set.
         BudgetExceeded: The architecture is over ``config.budget``.
     """
+    check_output_dir(out_dir, resume=resume, overwrite=overwrite)
     previous_threads = torch.get_num_threads()
     previous_deterministic = torch.are_deterministic_algorithms_enabled()
     torch.set_num_threads(config.threads)
@@ -523,7 +553,7 @@ def _train(
             "metrics": [asdict(m) for m in history],
         }
         save_atomic(checkpoint, ckpt_path)
-        _write_metrics_csv(out / "metrics.csv", history)
+        write_metrics_csv(out / "metrics.csv", history)
         if progress:
             from tqdm import tqdm
 
@@ -534,7 +564,7 @@ def _train(
 
     if not history:
         raise DataError(f"{ckpt_path} holds no finished epoch")
-    _write_metrics_csv(out / "metrics.csv", history)
+    write_metrics_csv(out / "metrics.csv", history)
     if plots:
         from cnn.plots import plot_accuracy, plot_loss
 

@@ -31,17 +31,17 @@ def test_module_help_lists_commands() -> None:
         timeout=120,
     )
     assert result.returncode == 0
-    for command in ("summary", "train", "evaluate", "plot", "export"):
+    for command in ("summary", "train", "reproduce", "evaluate", "plot", "export"):
         assert command in result.stdout
 
 
-@pytest.mark.parametrize("command", ["train", "evaluate", "summary"])
+@pytest.mark.parametrize("command", ["train", "reproduce", "evaluate", "summary"])
 def test_subcommand_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    assert "--arch" in out or "--checkpoint" in out
+    assert "--arch" in out or "--checkpoint" in out or "--recipe" in out
 
 
 def test_train_help_documents_required_options(capsys: pytest.CaptureFixture[str]) -> None:
@@ -156,6 +156,14 @@ def test_cli_train_then_resume(
     assert summary["epochs_done"] == 2
     assert summary["seed"] == 3
     assert len((out / "metrics.csv").read_text().splitlines()) == 3
+    # the same command again, without --resume, would discard the run: refused
+    before = (out / "model.pt").read_bytes()
+    assert main(base) == 2
+    assert f"--out={str(out)!r} is invalid" in capsys.readouterr().err
+    assert (out / "model.pt").read_bytes() == before
+    assert main([*base, "--stop-after", "1", "--overwrite"]) == 0
+    assert "after 1 epochs" in capsys.readouterr().out
+    assert len((out / "metrics.csv").read_text().splitlines()) == 2
 
 
 def _write_metrics(path: Path, rows: list[tuple[float, ...]]) -> Path:

@@ -115,6 +115,20 @@ def test_resume_refuses_other_configuration(small_data: FashionMNIST, tmp_path: 
         train(_config(epochs=3), small_data, tmp_path, resume=True, progress=False)
 
 
+def test_new_run_over_an_earlier_one_needs_overwrite(
+    small_data: FashionMNIST, tmp_path: Path
+) -> None:
+    train(_config(epochs=1), small_data, tmp_path, progress=False, plots=False)
+    before = (tmp_path / "model.pt").read_bytes()
+    with pytest.raises(InvalidArgument, match=r"out_dir=.* is invalid: .*resume.*overwrite"):
+        train(_config(epochs=1, seed=5), small_data, tmp_path, progress=False)
+    assert (tmp_path / "model.pt").read_bytes() == before
+    fresh = train(_config(epochs=1, seed=5), small_data, tmp_path / "b", progress=False)
+    again = train(_config(epochs=1, seed=5), small_data, tmp_path, overwrite=True, progress=False)
+    assert again["test_accuracy"] == fresh["test_accuracy"]
+    assert (tmp_path / "model.pt").read_bytes() != before
+
+
 def test_corrupt_checkpoint_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "model.pt"
     path.write_bytes(b"not a checkpoint")

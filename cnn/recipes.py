@@ -1,0 +1,237 @@
+"""Training recipes: consecutive runs, each starting from the weights of the one before.
+
+The documented model is not trained by one run but by a *recipe* of phases: first the
+cheap mirror-averaged network ``stmirror``, then its shift-averaged versions (the same
+weights, more views, several times the compute per epoch) starting from those weights
+(``TrainConfig.init_from``). :func:`run_recipe` runs all phases of a recipe with one
+call, and ``python -m cnn reproduce`` with one command: phase ``k`` trains in
+``OUT/phase<k>-<arch>`` like ``python -m cnn train`` would, and ``OUT`` receives the
+chained ``metrics.csv``, ``loss.png``, ``accuracy.png`` and a ``summary.json`` of the whole
+recipe.
+
+An interrupted recipe continues with ``resume=True`` (``--resume``): finished phases are
+not trained again (their checkpoints hold every epoch), the interrupted one continues
+from its last finished epoch, and later ones start from its weights as usual.
+
+Examples:
+    >>> [(p.arch, p.epochs, p.lr) for p in RECIPES["run24"].phases]
+    [('stmirror', 40, 0.02), ('stshift', 6, 0.005)]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cnn.data import FashionMNIST, write_atomic
+from cnn.models import ARCHITECTURES
+from cnn.plots import chain_histories, plot_accuracy, plot_loss, read_metrics
+from cnn.train import TrainConfig, check_output_dir, train, write_metrics_csv
+from reluapprox._validation import check_choice, check_positive_finite, check_positive_int, fail
+
+__all__ = [
+    "DEFAULT_RECIPE",
+    "RECIPES",
+    "Phase",
+    "Recipe",
+    "phase_plan",
+    "run_recipe",
+]
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One run of a recipe: an architecture trained for ``epochs`` at peak rate ``lr``.
+
+    Every other setting is :class:`cnn.train.TrainConfig`'s default (AdamW, one-cycle
+    schedule, batch 128, weight decay 1e-4, no augmentation).
+    """
+
+    arch: str
+    epochs: int
+    lr: float
+
+    def __post_init__(self) -> None:
+        check_choice("arch", self.arch, ARCHITECTURES)
+        check_positive_int("epochs", self.epochs)
+        check_positive_finite("lr", self.lr)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Named consecutive phases; phase ``k + 1`` starts from the weights of phase ``k``.
+
+    Consecutive architectures must have weights that fit each other (the same state-dict
+    keys, as ``stmirror``, ``stshift`` and ``stshift9`` have).
+    """
+
+    name: str
+    phases: tuple[Phase, ...]
+    description: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.phases, tuple) or not self.phases:
+            fail("phases", self.phases, "a non-empty tuple of Phase")
+        if not all(isinstance(p, Phase) for p in self.phases):
+            fail("phases", self.phases, "a non-empty tuple of Phase")
+        for before, after in zip(self.phases, self.phases[1:], strict=False):
+            if _weight_shapes(before.arch) != _weight_shapes(after.arch):
+                fail(
+                    "phases",
+                    self.phases,
+                    f"consecutive architectures whose weights fit each other ({before.arch!r} "
+                    f"and {after.arch!r} have different state-dict keys or shapes)",
+                )
+
+
+def _weight_shapes(arch: str) -> dict[str, tuple[int, ...]]:
+    """The state-dict keys of ``arch`` and the shapes of their tensors."""
+    model = ARCHITECTURES[arch].builder()
+    return {k: tuple(v.shape) for k, v in model.state_dict().items()}
+
+
+RECIPES: dict[str, Recipe] = {
+    r.name: r
+    for r in (
+        Recipe(
+            "run24",
+            (Phase("stmirror", 40, 0.02), Phase("stshift", 6, 0.005)),
+            "stmirror 40 epochs at 0.02, then stshift 6 epochs at 0.005 (docs/cnn.md, run 24)",
+        ),
+        Recipe(
+            "run25",
+            (Phase("stmirror", 40, 0.02), Phase("stshift", 10, 0.005)),
+            "stmirror 40 epochs at 0.02, then stshift 10 epochs at 0.005 (run 25)",
+        ),
+    )
+}
+"""All recipes known to ``python -m cnn reproduce``, by name."""
+
+DEFAULT_RECIPE = "run24"
+"""The recipe of the documented run, whose seed-0 weights are ``cnn/weights/best.pt``."""
+
+
+def phase_plan(
+    recipe: Recipe, out_dir: str | os.PathLike[str], *, seed: int, threads: int = 1
+) -> list[tuple[Path, TrainConfig]]:
+    """Return the output directory and the training configuration of each phase.
+
+    Phase ``k`` (from 1) writes into ``out_dir/phase<k>-<arch>``; from the second phase on,
+    ``init_from`` is the ``model.pt`` of the phase before.
+
+    Examples:
+        >>> [(d.name, c.init_from) for d, c in phase_plan(RECIPES["run24"], "r", seed=0)]
+        [('phase1-stmirror', None), ('phase2-stshift', 'r/phase1-stmirror/model.pt')]
+    """
+    out = Path(out_dir)
+    plan: list[tuple[Path, TrainConfig]] = []
+    init_from: str | None = None
+    for k, phase in enumerate(recipe.phases, start=1):
+        directory = out / f"phase{k}-{phase.arch}"
+        config = TrainConfig(
+            arch=phase.arch,
+            epochs=phase.epochs,
+            lr=phase.lr,
+            seed=seed,
+            threads=threads,
+            init_from=init_from,
+        )
+        plan.append((directory, config))
+        init_from = str(directory / "model.pt")
+    return plan
+
+
+def run_recipe(
+    recipe: Recipe,
+    data: FashionMNIST,
+    out_dir: str | os.PathLike[str],
+    *,
+    seed: int,
+    threads: int = 1,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    plots: bool = True,
+) -> dict[str, Any]:
+    """Train every phase of ``recipe`` in turn and write the chained outputs to ``out_dir``.
+
+    Each phase is :func:`cnn.train.train` with the configuration of :func:`phase_plan`;
+    ``out_dir`` gets the ``metrics.csv`` of all epochs (numbered on, phase after phase),
+    ``loss.png`` and ``accuracy.png`` (a dashed line where each phase begins) and
+    ``summary.json``: the final accuracies (those of the last phase), the total wall time
+    and the summary of each phase.
+
+    Args:
+        recipe: The phases (for instance ``RECIPES["run24"]``).
+        data: The (possibly limited) data set.
+        out_dir: Output directory (created if needed).
+        seed: The seed of every phase.
+        threads: Torch CPU threads.
+        resume: Continue an interrupted recipe: finished phases are kept as they are, the
+            interrupted one continues from its last finished epoch.
+        overwrite: Train every phase afresh even where an earlier run left a checkpoint.
+        progress: Show tqdm progress bars.
+        plots: Write the PNG figures (of each phase and of the whole).
+
+    Returns:
+        The content of ``summary.json``.
+
+    Raises:
+        InvalidArgument: ``resume`` finds a phase trained with another configuration; a
+            phase's directory holds a checkpoint and neither ``resume`` nor ``overwrite``
+            is set (checked for all phases before any training).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    plan = phase_plan(recipe, out, seed=seed, threads=threads)
+    for directory, _ in plan:
+        check_output_dir(directory, resume=resume, overwrite=overwrite, name="out_dir")
+    summaries = []
+    for k, (directory, config) in enumerate(plan):
+        if progress:
+            from tqdm import tqdm
+
+            tqdm.write(f"phase {k + 1}/{len(recipe.phases)}: {config.arch} -> {directory}")
+        summaries.append(
+            train(
+                config,
+                data,
+                directory,
+                resume=resume,
+                overwrite=overwrite,
+                progress=progress,
+                plots=plots,
+            )
+        )
+    # The chained history is read back from the phases' metrics files, like `cnn plot`.
+    history, boundaries = chain_histories([read_metrics(d / "metrics.csv") for d, _ in plan])
+    write_metrics_csv(out / "metrics.csv", history)
+    if plots:
+        title = f"{recipe.name}, seed {seed}"
+        plot_loss(history, out / "loss.png", title=f"{title}: loss", boundaries=boundaries)
+        plot_accuracy(
+            history, out / "accuracy.png", title=f"{title}: accuracy", boundaries=boundaries
+        )
+    last = summaries[-1]
+    summary = {
+        "recipe": recipe.name,
+        "phases": [dataclasses.asdict(p) for p in recipe.phases],
+        "architecture": last["architecture"],
+        "n_parameters": last["n_parameters"],
+        "n_statistics": last["n_statistics"],
+        "train_accuracy": last["train_accuracy"],
+        "test_accuracy": last["test_accuracy"],
+        "train_loss": last["train_loss"],
+        "test_loss": last["test_loss"],
+        "seed": seed,
+        "epochs": sum(p.epochs for p in recipe.phases),
+        "wall_time_s": sum(s["wall_time_s"] for s in summaries),
+        "model": str(plan[-1][0] / "model.pt"),
+        "phase_summaries": summaries,
+    }
+    write_atomic(out / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
+    return summary
