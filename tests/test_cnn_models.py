@@ -19,6 +19,7 @@ from cnn.models import (  # noqa: E402
     DEFAULT_ARCH,
     DEFAULT_BUDGET,
     PLUS_SHIFTS,
+    SQUARE_SHIFTS,
     MirrorAveraged,
     ShiftAveraged,
     TiedResidual,
@@ -272,14 +273,20 @@ def test_shift_images_moves_content_and_fills() -> None:
         shift_images(x, 3, 0, fill=0.0)
 
 
-def test_shift_averaged_is_the_mean_over_the_ten_views() -> None:
-    model = _with_statistics("stshift", 6)
+@pytest.mark.parametrize(
+    ("name", "shifts"), [("stshift", PLUS_SHIFTS), ("stshift9", SQUARE_SHIFTS)]
+)
+def test_shift_averaged_is_the_mean_over_its_views(
+    name: str, shifts: tuple[tuple[int, int], ...]
+) -> None:
+    assert len(shifts) == (5 if name == "stshift" else 9)
+    model = _with_statistics(name, 6)
     assert isinstance(model, ShiftAveraged)
-    assert model.shifts == PLUS_SHIFTS
+    assert model.shifts == shifts
     g = model.inner
     x = torch.randn(4, 1, 28, 28)
     with torch.no_grad():
-        views = [shift_images(x, dy, dx, fill=BACKGROUND) for dy, dx in PLUS_SHIFTS]
+        views = [shift_images(x, dy, dx, fill=BACKGROUND) for dy, dx in shifts]
         views += [torch.flip(v, dims=[-1]) for v in views]
         expected = torch.stack([g(v) for v in views]).mean(0)
         out = model(x)
@@ -304,9 +311,10 @@ def test_shift_averaged_with_no_shift_is_the_mirror_average() -> None:
         assert torch.equal(base(x), 0.5 * (g(x) + g(torch.flip(x, dims=[-1]))))
 
 
-def test_stmirror_weights_load_into_stshift() -> None:
+@pytest.mark.parametrize("name", ["stshift", "stshift9"])
+def test_stmirror_weights_load_into_stshift(name: str) -> None:
     source = _with_statistics("stmirror", 8)
-    target = build_model("stshift")
+    target = build_model(name)
     target.load_state_dict(source.state_dict())  # the same keys: strict loading works
     target.eval()
     x = torch.randn(2, 1, 28, 28)
