@@ -49,6 +49,18 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_run_options(p: argparse.ArgumentParser, *, resume: str, dry_run: str) -> None:
+    """The options of the commands that train: --resume, --overwrite, --dry-run, --quiet."""
+    p.add_argument("--resume", action="store_true", help=resume)
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start afresh even if OUT holds an earlier run (its files are replaced)",
+    )
+    p.add_argument("--dry-run", action="store_true", help=dry_run)
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m cnn``."""
     from cnn.models import ARCHITECTURES, DEFAULT_ARCH, DEFAULT_BUDGET
@@ -108,12 +120,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--arch, e.g. stshift from stmirror); optimiser and schedule start afresh",
     )
     t.add_argument("--threads", type=int, default=defaults.threads, help="torch CPU threads")
-    t.add_argument("--resume", action="store_true", help="continue from OUT/model.pt")
-    t.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="start afresh even if OUT holds an earlier run (its files are replaced)",
-    )
     t.add_argument(
         "--stop-after",
         type=int,
@@ -121,12 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="K",
         help="stop after epoch K as if interrupted (continue later with --resume)",
     )
-    t.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="check the data and the model, print the plan, write nothing",
+    _add_run_options(
+        t,
+        resume="continue from OUT/model.pt",
+        dry_run="check the data and the model, print the plan, write nothing",
     )
-    t.add_argument("--quiet", action="store_true", help="no progress bars")
 
     r = sub.add_parser(
         "reproduce",
@@ -142,22 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="torch CPU threads (the documented runs used 1; others may round differently)",
     )
-    r.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue an interrupted recipe: keep finished phases, continue the last one",
+    _add_run_options(
+        r,
+        resume="continue an interrupted recipe: keep finished phases, continue the last one",
+        dry_run="check the data and the models, print the phases, write nothing",
     )
-    r.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="start afresh even if OUT holds an earlier run (its files are replaced)",
-    )
-    r.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="check the data and the models, print the phases, write nothing",
-    )
-    r.add_argument("--quiet", action="store_true", help="no progress bars")
 
     g = sub.add_parser(
         "plot", help="loss and accuracy curves of one run or of consecutive runs (--init-from)"
