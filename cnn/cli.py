@@ -326,19 +326,16 @@ def _reproduce(args: argparse.Namespace) -> int:
     check_positive_int("--seed", args.seed, minimum=0)
     check_positive_int("--threads", args.threads)
     plan = phase_plan(recipe, args.out, seed=args.seed, threads=args.threads)
+    n_parameters = []
     for directory, config in plan:  # every model within its budget, no run replaced
-        build_model(config.arch, budget=config.budget)
+        n_parameters.append(count_parameters(build_model(config.arch, budget=config.budget)))
         check_output_dir(directory, resume=args.resume, overwrite=args.overwrite, name="--out")
     data = _load_data(args)
     assert isinstance(data, FashionMNIST)
     if args.dry_run:
         phases = [
-            {
-                "out": str(directory),
-                "n_parameters": count_parameters(build_model(config.arch, budget=None)),
-                "config": asdict(config),
-            }
-            for directory, config in plan
+            {"out": str(directory), "n_parameters": n, "config": asdict(config)}
+            for (directory, config), n in zip(plan, n_parameters, strict=True)
         ]
         print(
             json.dumps(

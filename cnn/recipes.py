@@ -21,11 +21,14 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import torch
 
 from cnn.data import FashionMNIST, write_atomic
 from cnn.models import ARCHITECTURES
@@ -88,9 +91,16 @@ class Recipe:
                 )
 
 
+@functools.cache
 def _weight_shapes(arch: str) -> dict[str, tuple[int, ...]]:
-    """The state-dict keys of ``arch`` and the shapes of their tensors."""
-    model = ARCHITECTURES[arch].builder()
+    """The state-dict keys of ``arch`` and the shapes of their tensors.
+
+    Built once per architecture, with torch's global random state saved and restored: the
+    recipes are checked when this module is imported, and that must not change the random
+    numbers a caller draws afterwards.
+    """
+    with torch.random.fork_rng(devices=[]):
+        model = ARCHITECTURES[arch].builder()
     return {k: tuple(v.shape) for k, v in model.state_dict().items()}
 
 

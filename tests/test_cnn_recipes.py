@@ -158,3 +158,11 @@ def test_cli_reproduce_rejects_bad_options(
     with pytest.raises(SystemExit):
         main(["reproduce", "--out", str(tmp_path), "--recipe", "nope"])
     assert "invalid choice: 'nope'" in capsys.readouterr().err
+
+
+def test_checking_a_recipe_leaves_the_global_random_state_alone() -> None:
+    torch.manual_seed(11)
+    expected = torch.rand(3)
+    torch.manual_seed(11)
+    Recipe("check", (Phase("stnorm", 1, 0.01), Phase("stnorm", 1, 0.01)), "")
+    assert torch.equal(torch.rand(3), expected)
