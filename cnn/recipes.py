@@ -117,6 +117,11 @@ RECIPES: dict[str, Recipe] = {
             (Phase("stmirror", 40, 0.02), Phase("stshift", 10, 0.005)),
             "stmirror 40 epochs at 0.02, then stshift 10 epochs at 0.005 (run 25)",
         ),
+        Recipe(
+            "run29",
+            (Phase("stshift", 40, 0.02),),
+            "stshift from scratch, 40 epochs at 0.02, one phase (run 29)",
+        ),
     )
 }
 """All recipes known to ``python -m cnn reproduce``, by name."""

@@ -166,3 +166,20 @@ def test_checking_a_recipe_leaves_the_global_random_state_alone() -> None:
     torch.manual_seed(11)
     Recipe("check", (Phase("stnorm", 1, 0.01), Phase("stnorm", 1, 0.01)), "")
     assert torch.equal(torch.rand(3), expected)
+
+
+@pytest.mark.data
+def test_one_phase_recipe_is_the_documented_train_command(
+    fashion_mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # run 29 was trained with `cnn train` (docs/cnn.md); its recipe must mean the same run
+    data = ["--data-dir", str(fashion_mnist_dir), "--cache-dir", str(tmp_path), "--limit", "50"]
+    out = tmp_path / "out"
+    argv = ["reproduce", *data, "--recipe", "run29", "--seed", "1", "--out", str(out)]
+    assert main([*argv, "--dry-run"]) == 0
+    (phase,) = json.loads(capsys.readouterr().out)["phases"]
+    train_argv = ["train", *data, "--arch", "stshift", "--epochs", "40", "--lr", "0.02"]
+    train_argv += ["--augment", "none", "--seed", "1", "--threads", "1", "--out", str(out)]
+    assert main([*train_argv, "--dry-run"]) == 0
+    assert phase["config"] == json.loads(capsys.readouterr().out)["config"]
+    assert not out.exists()
