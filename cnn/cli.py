@@ -279,12 +279,13 @@ def _train(args: argparse.Namespace) -> int:
     check_output_dir(args.out, resume=args.resume, overwrite=args.overwrite, name="--out")
     data = _load_data(args)
     assert isinstance(data, FashionMNIST)
-    if config.distil_from is not None:  # fail on bad teacher logits before any work
-        load_teacher_logits(config.distil_from, int(data.train_images.shape[0]))
-    resuming = args.resume and (args.out / "model.pt").is_file()
-    if config.init_from is not None and not resuming:  # and on initial weights that do not fit
-        load_initial_weights(model, config.init_from)
     if args.dry_run:
+        # train() reads and checks these files itself before any epoch (and before it
+        # creates --out); a dry run, which does not call it, checks them here
+        if config.distil_from is not None:
+            load_teacher_logits(config.distil_from, int(data.train_images.shape[0]))
+        if config.init_from is not None and not (args.resume and (args.out / "model.pt").is_file()):
+            load_initial_weights(model, config.init_from)
         plan = {
             "dry_run": True,
             "n_parameters": count_parameters(model),

@@ -445,7 +445,6 @@ def _train(
     plots: bool,
     stop_after: int | None,
 ) -> dict[str, Any]:
-    out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / "model.pt"
 
     n_train = data.train_images.shape[0]
@@ -502,6 +501,7 @@ def _train(
         None if config.distil_from is None else load_teacher_logits(config.distil_from, n_train)
     )
     bar = _progress(progress)
+    out.mkdir(parents=True, exist_ok=True)  # only once the inputs have been checked
 
     last_epoch = config.epochs if stop_after is None else min(config.epochs, stop_after)
     for epoch in range(start_epoch, last_epoch):

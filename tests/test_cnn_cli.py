@@ -136,6 +136,12 @@ def test_bad_teacher_logits_fail_before_work(
     assert main([*argv, "--distil-from", str(tmp_path / "t.pt")]) == 0
     assert json.loads(capsys.readouterr().out)["config"]["distil_from"] == str(tmp_path / "t.pt")
     assert not out.exists()
+    # without --dry-run, train() checks the file before any epoch and before making --out
+    torch.save(torch.zeros(7, 10), tmp_path / "t.pt")
+    run = [a for a in argv if a != "--dry-run"]
+    assert main([*run, "--distil-from", str(tmp_path / "t.pt"), "--quiet"]) == 1
+    assert "holds (7, 10)" in capsys.readouterr().err
+    assert not out.exists()
 
 
 @pytest.mark.data
