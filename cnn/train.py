@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import os
@@ -60,6 +61,7 @@ __all__ = [
     "load_initial_weights",
     "load_teacher_logits",
     "normalise",
+    "recalibrate_batch_norm",
     "save_atomic",
     "train",
     "write_metrics_csv",
@@ -179,6 +181,57 @@ def evaluate_tensors(
     predictions = torch.cat(preds) if preds else torch.empty(0, dtype=torch.int64)
     accuracy = float((predictions == labels).float().mean()) if n else math.nan
     return total_loss / max(n, 1), accuracy, predictions
+
+
+def recalibrate_batch_norm(model: nn.Module, images: torch.Tensor, *, batch_size: int = 128) -> int:
+    """Re-estimate every batch norm's running statistics over ``images`` ("precise BN").
+
+    Training leaves in each normalisation layer exponential moving averages (momentum
+    0.1) of the batch statistics of the last few steps. This replaces them by the plain
+    average, over all mini-batches of ``images`` (in order, ``batch_size`` at a time), of
+    the batch means and of the unbiased batch variances that the layers compute in
+    training mode: the statistics the weights were trained under, estimated from the
+    whole set instead of the last steps. Only buffers change, no trainable parameter;
+    the layers' momentum is restored and the model is left in evaluation mode.
+
+    Args:
+        model: A model with :class:`torch.nn.BatchNorm2d` / ``BatchNorm1d`` layers.
+        images: Normalised input images (:func:`normalise`), e.g. the training set.
+        batch_size: Images per forward pass, as in training.
+
+    Returns:
+        The number of batch-norm layers recalibrated (0: nothing to do).
+
+    Raises:
+        InvalidArgument: ``batch_size`` is not a positive integer, or ``images`` holds
+            fewer than two images.
+    """
+    check_positive_int("batch_size", batch_size)
+    n = images.shape[0]
+    if n < 2:
+        fail("images", tuple(images.shape), "a batch of at least two images")
+    # Batch boundaries; a last batch of one image (no variance) joins the one before it.
+    bounds = [*range(0, n, batch_size), n]
+    if bounds[-1] - bounds[-2] == 1:
+        del bounds[-2]
+    layers = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not layers:
+        model.eval()
+        return 0
+    momenta = [m.momentum for m in layers]
+    for m in layers:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the forward passes
+    model.train()
+    try:
+        with torch.no_grad():
+            for start, stop in itertools.pairwise(bounds):
+                model(images[start:stop])
+    finally:
+        for m, momentum in zip(layers, momenta, strict=True):
+            m.momentum = momentum
+        model.eval()
+    return len(layers)
 
 
 def load_teacher_logits(path: str | os.PathLike[str], n_train: int) -> torch.Tensor:
