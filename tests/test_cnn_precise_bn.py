@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -14,20 +12,11 @@ torch = pytest.importorskip("torch")
 from cnn.data import load_fashion_mnist  # noqa: E402
 from cnn.evaluate import load_model  # noqa: E402
 from cnn.train import evaluate_tensors, normalise, recalibrate_batch_norm  # noqa: E402
+from tests._benchmarks import load_benchmark  # noqa: E402
 
 pytestmark = [pytest.mark.torch, pytest.mark.data]
 
 REPO = Path(__file__).resolve().parent.parent
-SCRIPT = REPO / "benchmarks" / "cnn_precise_bn.py"
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("cnn_precise_bn", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_probe_reports_stored_and_recalibrated_accuracy(
@@ -37,7 +26,7 @@ def test_probe_reports_stored_and_recalibrated_accuracy(
     weights = REPO / "cnn" / "weights" / "stnorm.pt"
     threads = torch.get_num_threads()
     argv = ["--data-dir", str(fashion_mnist_dir), "--cache-dir", str(cache), "--limit", "300"]
-    assert _load().main([*argv, "--batch-size", "64", str(weights)]) == 0
+    assert load_benchmark("cnn_precise_bn").main([*argv, "--batch-size", "64", str(weights)]) == 0
     assert torch.get_num_threads() == threads
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith(f"{weights} (stnorm, 3 batch norms): test accuracy ")

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 torch = pytest.importorskip("torch")
 
+from tests._benchmarks import load_benchmark  # noqa: E402
+
 pytestmark = [pytest.mark.torch, pytest.mark.data]
-
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "cnn_screen.py"
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("cnn_screen", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
-    assert _load().main(argv) == 0
+    assert load_benchmark("cnn_screen").main(argv) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("epoch 1: test ")
     result: dict[str, object] = json.loads(lines[-1])
@@ -68,8 +57,8 @@ def test_budget_is_enforced_and_bad_logits_refused(
     common = ["--data-dir", str(fashion_mnist_dir), "--cache-dir", str(tmp_path / "cache")]
     common += ["--limit", "100", "--epochs", "1"]
     with pytest.raises(BudgetExceeded, match="754 trainable parameters"):
-        _load().main([*common, "--arch", "bighead"])
+        load_benchmark("cnn_screen").main([*common, "--arch", "bighead"])
     wrong = tmp_path / "wrong.pt"
     torch.save(torch.zeros(7, 10), wrong)
     with pytest.raises(SystemExit, match=r"expected logits of shape \(100, 10\)"):
-        _load().main([*common, "--arch", "stmpl", "--distil-from", str(wrong)])
+        load_benchmark("cnn_screen").main([*common, "--arch", "stmpl", "--distil-from", str(wrong)])
