@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--schedule", choices=SCHEDULES, default=defaults.schedule)
     t.add_argument("--augment", choices=AUGMENTATIONS, default=defaults.augment)
     t.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
+    t.add_argument(
+        "--precise-bn",
+        action="store_true",
+        help="after every epoch, re-estimate the batch-norm statistics over the whole training "
+        "set before evaluating and saving (the weights train exactly as without it)",
+    )
     t.add_argument("--budget", type=int, default=defaults.budget, help="parameter budget")
     t.add_argument(
         "--distil-from",
@@ -186,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_options(x)
     x.add_argument("--checkpoint", type=Path, required=True, help="model.pt of a run")
     x.add_argument("--dest", type=Path, required=True, help="e.g. cnn/weights/best")
+    x.add_argument(
+        "--precise-bn",
+        action="store_true",
+        help="first re-estimate the batch-norm statistics over the whole training set "
+        "(in mini-batches of the run's batch size)",
+    )
     return parser
 
 
@@ -270,6 +282,7 @@ def _train(args: argparse.Namespace) -> int:
         temperature=args.temperature,
         alpha=args.alpha,
         init_from=args.init_from,
+        precise_bn=args.precise_bn,
     )
     if args.stop_after is not None and args.stop_after < 1:
         raise InvalidArgument(
@@ -404,14 +417,18 @@ def _plot(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from cnn.data import FashionMNIST
-    from cnn.evaluate import evaluate_checkpoint, export_weights, load_model
+    from cnn.evaluate import evaluate_model, export_weights, load_model
+    from cnn.train import normalise, recalibrate_batch_norm
 
-    _, ckpt = load_model(args.checkpoint)
+    model, ckpt = load_model(args.checkpoint)
     data = _load_data(args)
     assert isinstance(data, FashionMNIST)
-    result = evaluate_checkpoint(args.checkpoint, data)
+    if args.precise_bn:
+        batch_size = int(ckpt["config"].get("batch_size", 128))
+        recalibrate_batch_norm(model, normalise(data.train_images), batch_size=batch_size)
+    result = evaluate_model(model, data)
     summary = {
-        "architecture": result["architecture"],
+        "architecture": ckpt["arch"],
         "n_parameters": result["n_parameters"],
         "n_statistics": result["n_statistics"],
         "train_accuracy": result["train_accuracy"],
@@ -422,8 +439,11 @@ def _export(args: argparse.Namespace) -> int:
         "n_test": result["n_test"],
         "epochs": ckpt["epoch"],
         "config": ckpt["config"],
+        "precise_bn": args.precise_bn,
     }
-    pt, js = export_weights(args.checkpoint, args.dest, summary=summary)
+    pt, js = export_weights(
+        args.checkpoint, args.dest, summary=summary, model_state=model.state_dict()
+    )
     print(f"wrote {pt} and {js}: test accuracy {result['test_accuracy']:.4f}")
     return 0
 

@@ -12,6 +12,7 @@ import torch
 from cnn.data import FashionMNIST
 from cnn.models import build_model, count_parameters, count_statistics
 from cnn.train import CHECKPOINT_FORMAT, evaluate_tensors, load_checkpoint, normalise, save_atomic
+from reluapprox._validation import fail
 from reluapprox.errors import DataError
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "DEFAULT_CHECKPOINT",
     "confusion_matrix",
     "evaluate_checkpoint",
+    "evaluate_model",
     "export_weights",
     "load_model",
 ]
@@ -78,6 +80,14 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: FashionMNIST) 
         ``confusion_matrix`` (test set, rows = true class) and ``classes``.
     """
     model, ckpt = load_model(checkpoint)
+    return {"checkpoint": str(checkpoint), "architecture": ckpt["arch"]} | evaluate_model(
+        model, data
+    )
+
+
+def evaluate_model(model: torch.nn.Module, data: FashionMNIST) -> dict[str, Any]:
+    """Evaluate ``model`` (put in eval mode) on ``data``: the keys of
+    :func:`evaluate_checkpoint` but ``checkpoint`` and ``architecture``."""
     train_loss, train_acc, _ = evaluate_tensors(
         model, normalise(data.train_images), data.train_labels
     )
@@ -85,8 +95,6 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: FashionMNIST) 
         model, normalise(data.test_images), data.test_labels
     )
     return {
-        "checkpoint": str(checkpoint),
-        "architecture": ckpt["arch"],
         "n_parameters": count_parameters(model),
         "n_statistics": count_statistics(model),
         "train_accuracy": train_acc,
@@ -122,20 +130,32 @@ def format_report(result: dict[str, Any]) -> str:
 
 
 def export_weights(
-    checkpoint: str | os.PathLike[str], dest: str | os.PathLike[str], *, summary: dict[str, Any]
+    checkpoint: str | os.PathLike[str],
+    dest: str | os.PathLike[str],
+    *,
+    summary: dict[str, Any],
+    model_state: dict[str, torch.Tensor] | None = None,
 ) -> tuple[Path, Path]:
     """Save the weights of ``checkpoint`` as ``dest.pt`` and ``summary`` as ``dest.json``.
 
     The ``.pt`` file keeps the architecture, configuration, model state dict and per-epoch
     metrics (no optimizer state), so it is small and loads with :func:`load_model`.
+    ``model_state`` replaces the checkpoint's state dict (e.g. with batch-norm statistics
+    re-estimated by :func:`cnn.train.recalibrate_batch_norm`); it must have the same keys.
+
+    Raises:
+        DataError: ``checkpoint`` is missing or not a cnn checkpoint.
+        InvalidArgument: ``model_state`` has other keys than the checkpoint's state dict.
     """
     ckpt = load_checkpoint(checkpoint)
+    if model_state is not None and sorted(model_state) != sorted(ckpt["model"]):
+        fail("model_state", sorted(model_state), f"the keys {sorted(ckpt['model'])}")
     slim = {
         "format": CHECKPOINT_FORMAT,
         "arch": ckpt["arch"],
         "n_parameters": ckpt["n_parameters"],
         "config": ckpt["config"],
-        "model": ckpt["model"],
+        "model": ckpt["model"] if model_state is None else model_state,
         "epoch": ckpt["epoch"],
         "metrics": ckpt["metrics"],
     }

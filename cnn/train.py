@@ -95,6 +95,10 @@ class TrainConfig:
     temperature: float = 4.0
     alpha: float = 0.5
     init_from: str | None = None
+    # Re-estimate the batch-norm statistics over the whole training set after every epoch
+    # (recalibrate_batch_norm), before the evaluation and the checkpoint. Training uses
+    # batch statistics, so the weights follow exactly the same path as without it.
+    precise_bn: bool = False
 
     def __post_init__(self) -> None:
         check_positive_int("epochs", self.epochs)
@@ -116,6 +120,8 @@ class TrainConfig:
             fail("distil_from", self.distil_from, "None or the path of a teacher-logits file")
         if self.init_from is not None and not isinstance(self.init_from, str):
             fail("init_from", self.init_from, "None or the path of a checkpoint (model.pt)")
+        if not isinstance(self.precise_bn, bool):
+            fail("precise_bn", self.precise_bn, "True or False")
         check_positive_finite("temperature", self.temperature)
         alpha = check_finite_real("alpha", self.alpha)
         if not 0 <= alpha <= 1:
@@ -587,6 +593,8 @@ def _train(
             loss.backward()
             optimizer.step()
             scheduler.step()
+        if config.precise_bn:  # buffers only: the next epoch trains exactly as without it
+            recalibrate_batch_norm(model, train_x, batch_size=config.batch_size)
         train_loss, train_acc, _ = evaluate_tensors(model, train_x, train_y)
         test_loss, test_acc, _ = evaluate_tensors(model, test_x, test_y)
         elapsed += time.perf_counter() - t0
