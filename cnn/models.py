@@ -911,7 +911,7 @@ ARCHITECTURES: dict[str, Architecture] = {
 
 DEFAULT_ARCH = "stmirror"
 """The default of ``python -m cnn train``: the architecture of the first phase of the
-documented run (docs/cnn.md, runs 22' and 24); the second phase trains ``stshift``
+documented run (docs/cnn.md, runs 22 and 31); the second phase trains ``stshift``
 starting from its weights (``--init-from``), which is ``cnn/weights/best.pt``."""
 
 
