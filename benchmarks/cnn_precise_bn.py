@@ -9,7 +9,7 @@ package's own evaluation (:func:`cnn.train.evaluate_tensors`). The baseline is e
 checkpoint's stored statistics, measured in the same run::
 
     python benchmarks/cnn_precise_bn.py --data-dir DIR \\
-        cnn/weights/stmirror.pt cnn/weights/stnorm.pt cnn/weights/best.pt
+        cnn/weights/stmirror.pt cnn/weights/stnorm.pt cnn/weights/run24.pt
 
 One line per checkpoint, then one JSON object with every result.
 """

@@ -209,10 +209,10 @@ def recalibrate_batch_norm(model: nn.Module, images: torch.Tensor, *, batch_size
         The number of batch-norm layers recalibrated (0: nothing to do).
 
     Raises:
-        InvalidArgument: ``batch_size`` is not a positive integer, or ``images`` holds
+        InvalidArgument: ``batch_size`` is not an integer >= 2, or ``images`` holds
             fewer than two images.
     """
-    check_positive_int("batch_size", batch_size)
+    check_positive_int("batch_size", batch_size, minimum=2)  # a batch of one has no variance
     n = images.shape[0]
     if n < 2:
         fail("images", tuple(images.shape), "a batch of at least two images")

@@ -101,6 +101,7 @@ def test_model_without_batch_norm_is_left_alone() -> None:
         ({"images": torch.zeros(1, 1, 28, 28)}, "images=(1, 1, 28, 28)"),
         ({"images": torch.zeros(0, 1, 28, 28)}, "at least two images"),
         ({"images": torch.zeros(4, 1, 28, 28), "batch_size": 0}, "batch_size=0"),
+        ({"images": torch.zeros(4, 1, 28, 28), "batch_size": 1}, "batch_size=1"),
     ],
 )
 def test_bad_arguments_are_named(kwargs: dict[str, object], message: str) -> None:
