@@ -98,6 +98,8 @@ def check_interval(name: str, value: object) -> tuple[float, float]:
     b = check_finite_real(f"{name}[1]", value[1])
     if not a < b:
         fail(name, value, "a pair (a, b) of finite real numbers with a < b")
+    if not math.isfinite(b - a):
+        fail(name, value, "a pair (a, b) with a < b and a width b - a below 1.8e308 (float64)")
     return a, b
 
 

@@ -12,12 +12,15 @@ spelled out in ``res.method``:
   **certified**;
 - any ``g`` with ``lipschitz=L`` or ``modulus=omega``: uniform mesh with
   ``L h / 2 < eps`` resp. ``omega(h) < eps`` (the proof of the course's statement
-  (2)), node values accounted for: **certified conditionally on the user's**
-  ``L`` or ``omega`` (for callables also under the stated accuracy assumption
-  ``value_rtol``), after a sampling check that raises
+  (2)), node values accounted for, after a sampling check that raises
   :class:`~reluapprox.errors.CertificationError` if the samples contradict ``L``
-  or ``omega`` (for expressions ``L`` is also compared with interval enclosures of
-  ``g'``, which may prove it);
+  or ``omega``. For expressions every cell's bound is then proved by interval
+  arithmetic where it can be (and ``L`` compared with enclosures of ``g'``,
+  ``omega`` with enclosed node values on subdivided cells: a contradiction raises):
+  **certified** when the proof covers every cell; otherwise, and always for
+  callables, the bound is **conditional**: ``certified=False`` and
+  ``res.conditional`` names the unproved assumption (the user's ``L`` or ``omega``,
+  for callables also the accuracy ``value_rtol``);
 - callables without a modulus: bisection until twice the sampled error is below
   ``eps``: **estimated**, never certified.
 
@@ -64,7 +67,7 @@ from reluapprox._validation import (
     check_positive_int,
     fail,
 )
-from reluapprox.certify import PRECISION, CellCertifier, up_fraction
+from reluapprox.certify import PRECISION, CellCertifier, Node, up_fraction
 from reluapprox.errors import BudgetExceeded, CertificationError, InvalidArgument
 from reluapprox.expr import Target, as_target
 from reluapprox.interpolation import interpolate
@@ -85,6 +88,7 @@ __all__ = [
     "DEFAULT_MAX_NEURONS",
     "DEFAULT_TIME_LIMIT",
     "EPS_MARGIN",
+    "MIN_EPS",
     "VALUE_RTOL",
     "Approximation",
     "approximate",
@@ -100,6 +104,14 @@ DEFAULT_TIME_LIMIT = 120.0
 
 #: Cells are certified against ``eps * (1 - EPS_MARGIN)`` so that ``bound < eps``.
 EPS_MARGIN = 1e-9
+
+#: Smallest accepted ``eps``: above it ``eps * (1 - EPS_MARGIN) < eps`` in floats, so
+#: ``bound < eps`` holds strictly (at subnormal ``eps`` the margin would round away).
+MIN_EPS = 1e-300
+
+#: Node values at subdivision points of unproved cells compared with ``omega``/``L``
+#: for a contradiction (expressions with ``modulus``/``lipschitz``), in all.
+CONTRADICTION_PROBES = 2000
 
 #: Assumed accuracy of a user callable: ``|returned - g(x)| <= VALUE_RTOL * max(1, |g(x)|)``.
 VALUE_RTOL = 1e-12
@@ -121,8 +133,10 @@ class Approximation:
     Attributes:
         network: the shallow ReLU network ``f`` (exact rational parameters).
         bound: an upper bound of ``max |g - f|`` over the domain, ``< eps``; proved
-            when ``certified``, estimated otherwise.
-        certified: whether ``bound`` is a proof (see ``method``).
+            when ``certified``, proved under ``conditional`` when that is set,
+            estimated otherwise.
+        certified: whether ``bound`` is a proof (see ``method``); code that trusts
+            only this flag is never misled by a user's claim.
         method: how the bound was obtained, in one line.
         eps: the requested tolerance.
         domain: the domain ``(a, b)`` (floats).
@@ -133,6 +147,9 @@ class Approximation:
         seconds: wall-clock time of the construction.
         interpolating: ``False`` when the node values were shifted off ``g``
             (``approximate(..., interpolating=False)``).
+        conditional: ``None``, or (with ``certified=False``) the assumption the bound
+            is proved under, e.g. ``"the user's lipschitz=1.0 is a Lipschitz constant
+            of g ..."`` (``lipschitz``/``modulus`` that the library could not prove).
     """
 
     network: ShallowNetwork
@@ -147,6 +164,7 @@ class Approximation:
     target: Target
     seconds: float
     interpolating: bool = True
+    conditional: str | None = None
 
     @property
     def n_neurons(self) -> int:
@@ -165,6 +183,7 @@ class Approximation:
             "n_neurons": self.n_neurons,
             "bound": self.bound,
             "certified": self.certified,
+            "conditional": self.conditional,
             "method": self.method,
             "seconds": self.seconds,
             "network": {
@@ -175,7 +194,7 @@ class Approximation:
         }
 
     def __repr__(self) -> str:
-        kind = "certified" if self.certified else "estimated"
+        kind = "certified" if self.certified else "conditional" if self.conditional else "estimated"
         return (
             f"Approximation({self.target.description!r}, n_neurons={self.n_neurons}, "
             f"bound={self.bound:.3g} ({kind}), eps={self.eps:g})"
@@ -291,8 +310,12 @@ def _approximate_modulus(
     max_neurons: int,
     deadline: float | None,
     time_limit: float | None,
-) -> tuple[Mesh, float, str]:
-    """Uniform mesh from a Lipschitz constant or modulus (statement (2)); certified."""
+) -> tuple[Mesh, float, str, str | None]:
+    """Uniform mesh from a Lipschitz constant or modulus (statement (2)).
+
+    Returns the mesh, the bound, the method and the condition the bound rests on
+    (``None`` when it is proved).
+    """
     if lipschitz is not None:
         lip = lipschitz
 
@@ -323,7 +346,9 @@ def _approximate_modulus(
         pair = cell
         claim = f"modulus={modulus!r}"
         rule = "omega(h)"
-    certifier = CellCertifier(target.expr) if target.expr is not None else None
+    certifier = (
+        CellCertifier(target.expr, guards=target.guards) if target.expr is not None else None
+    )
     probe = np.abs(target(np.linspace(a, b, 33)))
     allowance_guess = 0.0 if certifier else 2 * value_rtol * max(1.0, float(probe.max()))
     width = b - a
@@ -374,24 +399,107 @@ def _approximate_modulus(
     _sampling_check(target, nodes, floats, pair, allowance, bound, claim)
     if modulus is not None:
         _check_nondecreasing(modulus, seen)
-    proved = False
-    if lipschitz is not None and certifier is not None:
-        proved = _check_lipschitz(certifier, nodes, lipschitz, deadline, time_limit)
-    mesh = Mesh(nodes, values, radii, [bound] * n, {rule: n})
     kind = "Lipschitz constant" if lipschitz is not None else "modulus of continuity"
-    if proved:
-        condition = f"certified ({claim} proved by an interval enclosure of |g'| on every cell)"
-    else:
-        check = "sampling and interval enclosures of g'" if certifier else "sampling"
-        condition = (
-            f"certified conditionally on the user's {claim} being a true {kind} of g "
-            f"(not proved, only checked by {check})"
+    mesh = Mesh(nodes, values, radii, [bound] * n, {rule: n})
+    rule_text = f"uniform mesh from {claim}, bound {rule} + node allowance with h = {h_max:.6g}"
+    if certifier is None:
+        conditional = (
+            f"the user's {claim} is a true {kind} of g and the callable is accurate to "
+            f"value_rtol={value_rtol:g}"
         )
+        method = (
+            f"conditional (not certified): {rule_text}; it holds if {conditional} "
+            "(not proved, only checked by sampling)"
+        )
+        return mesh, bound, method, conditional
+    if lipschitz is not None and _check_lipschitz(
+        certifier, nodes, lipschitz, deadline, time_limit
+    ):
+        method = (
+            f"certified ({claim} proved by an interval enclosure of |g'| on every cell): "
+            f"{rule_text}; {accuracy}"
+        )
+        return mesh, bound, method, None
+    cell_bounds, methods = _prove_cells(certifier, found, bound, deadline)
+    unproved = [i for i, c in enumerate(cell_bounds) if c is None]
+    if not unproved:
+        proved = [c for c in cell_bounds if c is not None]
+        kinds = ", ".join(f"{k} on {v} cells" for k, v in sorted(methods.items()))
+        method = (
+            f"certified: uniform mesh from {claim} (h = {h_max:.6g}); every cell's bound "
+            f"proved by interval arithmetic (mpmath, {PRECISION} bits), per cell {kinds} "
+            f"({claim} only chose the mesh); {accuracy}"
+        )
+        return Mesh(nodes, values, radii, proved, methods), max(proved), method, None
+    _refute(certifier, found, unproved, pair, claim, deadline)
+    conditional = f"the user's {claim} is a true {kind} of g"
     method = (
-        f"{condition}: uniform mesh from {claim}, bound {rule} + node allowance "
-        f"with h = {h_max:.6g}; {accuracy}"
+        f"conditional (not certified): {rule_text}; it holds if {conditional} (not proved: "
+        f"{len(unproved)} of {n} cells have no interval proof; {claim} checked by sampling "
+        f"and interval enclosures); {accuracy}"
     )
-    return mesh, bound, method
+    return mesh, bound, method, conditional
+
+
+def _prove_cells(
+    certifier: CellCertifier, found: list[Node], bound: float, deadline: float | None
+) -> tuple[list[float | None], dict[str, int]]:
+    """Per cell, a bound ``<= bound`` proved by interval arithmetic, or ``None``.
+
+    At the deadline the remaining cells stay unproved (the result is then conditional).
+    """
+    proved: list[float | None] = []
+    methods: dict[str, int] = {}
+    for i in range(len(found) - 1):
+        if deadline is not None and i % 64 == 0 and time.monotonic() > deadline:
+            return proved + [None] * (len(found) - 1 - i), methods
+        value, how = certifier.cell_bound(found[i], found[i + 1], target=bound)
+        if value is not None and value <= bound:
+            proved.append(value)
+            name = "h^2/8 sup|g''|" if how == "C2" else how
+            methods[name] = methods.get(name, 0) + 1
+        else:
+            proved.append(None)
+    return proved, methods
+
+
+def _refute(
+    certifier: CellCertifier,
+    found: list[Node],
+    unproved: list[int],
+    pair: Callable[[float], float],
+    claim: str,
+    deadline: float | None,
+) -> None:
+    """Raise CertificationError where enclosed node values contradict the claim.
+
+    Each unproved cell is cut into 8 pieces (at most :data:`CONTRADICTION_PROBES`
+    node values in all); for two points ``u < v`` the enclosures prove
+    ``|g(v) - g(u)| >= |y_v - y_u| - r_u - r_v``, and the claim allows at most
+    ``pair(d)`` for ``d >= v - u`` (``omega`` is nondecreasing): a larger lower
+    bound refutes it.
+    """
+    probes = CONTRADICTION_PROBES
+    for i in unproved:
+        if probes <= 0 or (deadline is not None and time.monotonic() > deadline):
+            return
+        left, right = Fraction(found[i].x), Fraction(found[i + 1].x)
+        inner = sorted({float(left + (right - left) * k / 8) for k in range(1, 8)})
+        points = [
+            found[i],
+            *(certifier.node(x) for x in inner if found[i].x < x < found[i + 1].x),
+            found[i + 1],
+        ]
+        probes -= len(points) - 2
+        for u, v in itertools.combinations(points, 2):
+            low = abs(v.fraction - u.fraction) - Fraction(u.radius) - Fraction(v.radius)
+            allowed = pair(up_fraction(Fraction(v.x) - Fraction(u.x)))
+            if low > Fraction(allowed):
+                raise CertificationError(
+                    f"{claim} is contradicted by g: |g({v.x!r}) - g({u.x!r})| >= "
+                    f"{float(low):.6g} > {allowed:.6g} (interval enclosures of both values); "
+                    "no certificate is given"
+                )
 
 
 def _sampling_check(
@@ -502,6 +610,13 @@ def approximate(
     """
     start_time = time.monotonic()
     eps = check_positive_finite("eps", eps)
+    if eps < MIN_EPS:
+        fail(
+            "eps",
+            eps,
+            f"a finite number >= MIN_EPS = {MIN_EPS:g} (below it the margin that "
+            "keeps bound < eps cannot be represented in floats)",
+        )
     a, b = check_interval("domain", domain)
     mesh = check_choice("mesh", mesh, ("adaptive", "uniform"))
     max_neurons = check_positive_int("max_neurons", max_neurons)
@@ -534,8 +649,9 @@ def approximate(
             "modulus or lipschitz",
         )
     certified = True
+    conditional: str | None = None
     if modulus is not None or lipschitz is not None:
-        built, bound, method = _approximate_modulus(
+        built, bound, method, conditional = _approximate_modulus(
             target,
             eps,
             a,
@@ -548,8 +664,9 @@ def approximate(
             time_limit=time_limit,
         )
         mesh = "uniform"
+        certified = conditional is None
     elif target.expr is not None:
-        certifier = CellCertifier(target.expr)
+        certifier = CellCertifier(target.expr, guards=target.guards)
         tau = eps * (1 - EPS_MARGIN)
         budget: dict[str, Any] = {
             "max_neurons": max_neurons,
@@ -602,6 +719,8 @@ def approximate(
             f"time_limit={time_limit!r} s was hit after the mesh ({built.n_cells} cells) was "
             "certified, before the network was built; increase time_limit or eps"
         )
+    if not bound < eps:  # pragma: no cover - every path keeps a margin below eps
+        raise CertificationError(f"internal check failed: bound {bound!r} >= eps={eps!r}")
     network = interpolate(built.nodes, built.values)
     return Approximation(
         network=network,
@@ -616,6 +735,7 @@ def approximate(
         target=target,
         seconds=time.monotonic() - start_time,
         interpolating=interpolating,
+        conditional=conditional,
     )
 
 

@@ -36,7 +36,7 @@ Unbounded or undefined enclosures never certify.
 Examples:
     >>> from fractions import Fraction
     >>> import sympy as sp
-    >>> from reluapprox.expr import SYMBOL
+    >>> from reluapprox.expr import SYMBOL, Guard
     >>> cert = CellCertifier(sp.exp(3 * SYMBOL))
     >>> bound, how = cert.cell_bound(cert.node(0.0), cert.node(0.001))
     >>> how, 1.1283e-6 < bound < 1.1284e-6  # h^2/8 * 9 e^0.003 = 1.12838e-6
@@ -49,6 +49,7 @@ References:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import sys
@@ -63,13 +64,16 @@ from mpmath.libmp import libmpi
 
 from reluapprox._validation import check_interval, check_positive_int
 from reluapprox.errors import EvaluationError, InvalidExpression
-from reluapprox.expr import SYMBOL
+from reluapprox.expr import SYMBOL, Guard
 from reluapprox.shallow import ShallowNetwork
 
 __all__ = [
+    "EXP_CAP",
     "EXTENSION_RADIUS",
+    "MAX_DERIVATIVE_NODES",
     "PRECISION",
     "SUBDIVISIONS",
+    "TRIG_CAP",
     "CellCertifier",
     "Node",
     "NotSmooth",
@@ -90,6 +94,19 @@ EXTENSION_RADIUS = 2.0**-60
 
 #: Subcells of the subdivided oscillation bound (used where the others fail).
 SUBDIVISIONS = 16
+
+#: ``exp``, ``sinh``, ``cosh`` of arguments beyond ``+-EXP_CAP`` are enclosed by
+#: ``(exp(EXP_CAP), inf]`` and the like instead of being computed, so that one interval
+#: evaluation stays fast (``exp(exp(x))`` at ``x = 1e9`` would need a billion-bit
+#: exponent); ``sin``, ``cos`` and ``tan`` beyond ``+-TRIG_CAP`` give ``[-1, 1]`` resp.
+#: the whole line.
+EXP_CAP = 2**24
+TRIG_CAP = 2**1024
+
+#: Largest node count of a derivative that is built and compiled (and of the estimate
+#: of its size before it is built): beyond it (a product of 90 sines has a second
+#: derivative of 1.4 million nodes) only oscillation bounds are used.
+MAX_DERIVATIVE_NODES = 5000
 
 MPF = tuple[int, int, int, int]
 Interval = tuple[MPF, MPF]
@@ -174,20 +191,59 @@ def _bounded_fraction(x: MPF, *, up: bool) -> Fraction | None:
     return _to_fraction(x)
 
 
+_EXP_CAP: MPF = lm.from_int(EXP_CAP)
+_NEG_EXP_CAP: MPF = lm.from_int(-EXP_CAP)
+_TRIG_CAP: MPF = lm.from_int(TRIG_CAP)
+_UNIT: Interval = (lm.fnone, _ONE)
+
+
+def _clip(x: Interval, cap: MPF) -> tuple[Interval, bool, bool]:
+    """``x`` clipped to ``[-cap, cap]``, and whether each end was clipped."""
+    neg = lm.mpf_neg(cap)
+    low, high = _lt(x[0], neg), _gt(x[1], cap)
+    lo = neg if low else (cap if _gt(x[0], cap) else x[0])
+    hi = cap if high else (neg if _lt(x[1], neg) else x[1])
+    return (lo, hi), low, high
+
+
+def _exp(x: Interval) -> Interval:
+    """``exp`` with arguments beyond ``+-EXP_CAP`` enclosed, not computed."""
+    clipped, low, high = _clip(x, _EXP_CAP)
+    lo, hi = libmpi.mpi_exp(clipped, PRECISION)
+    return (_ZERO if low else lo, _INF if high else hi)
+
+
 def _tanh(x: Interval) -> Interval:
     # tanh(x) = 1 - 2 / (exp(2x) + 1): x occurs once, so the enclosure is tight.
     two = (lm.from_int(2), lm.from_int(2))
-    e = libmpi.mpi_exp(_mul(two, x), PRECISION)
+    e = _exp(_mul(two, x))
     q = libmpi.mpi_div(two, _add(e, (_ONE, _ONE)), PRECISION)
     return libmpi.mpi_sub((_ONE, _ONE), q, PRECISION)  # type: ignore[no-any-return]
 
 
 def _sinh(x: Interval) -> Interval:
-    return libmpi.mpi_cosh_sinh(x, PRECISION)[1]  # type: ignore[no-any-return]
+    clipped, low, high = _clip(x, _EXP_CAP)
+    lo, hi = libmpi.mpi_cosh_sinh(clipped, PRECISION)[1]
+    return (_NINF if low else lo, _INF if high else hi)
 
 
 def _cosh(x: Interval) -> Interval:
-    return libmpi.mpi_cosh_sinh(x, PRECISION)[0]  # type: ignore[no-any-return]
+    clipped, low, high = _clip(x, _EXP_CAP)
+    if low or high:
+        return (_ONE, _INF)
+    return libmpi.mpi_cosh_sinh(clipped, PRECISION)[0]  # type: ignore[no-any-return]
+
+
+def _huge(x: Interval) -> bool:
+    return bool(_gt(lm.mpf_abs(x[0]), _TRIG_CAP) or _gt(lm.mpf_abs(x[1]), _TRIG_CAP))
+
+
+def _sin(x: Interval) -> Interval:
+    return _UNIT if _huge(x) else libmpi.mpi_sin(x, PRECISION)
+
+
+def _cos(x: Interval) -> Interval:
+    return _UNIT if _huge(x) else libmpi.mpi_cos(x, PRECISION)
 
 
 def _clip_nonnegative(x: Interval, *, strict: bool, total: bool) -> Interval:
@@ -309,7 +365,7 @@ def _step(x: Interval) -> Interval:
 
 
 def _tan(x: Interval, smooth: bool) -> Interval:
-    result: Interval = libmpi.mpi_tan(x, PRECISION)
+    result: Interval = _WHOLE if _huge(x) else libmpi.mpi_tan(x, PRECISION)
     if smooth and not _is_finite(result):
         raise NotSmooth("a pole of tan")
     return result
@@ -382,13 +438,13 @@ def compile_enclosure(
         log_f = compile_enclosure(sp.log(expr.base), smooth=smooth, symbol=symbol, total=total)
 
         def power(x: Interval) -> Interval:
-            return libmpi.mpi_exp(_mul(exp_f(x), log_f(x)), PRECISION)  # type: ignore[no-any-return]
+            return _exp(_mul(exp_f(x), log_f(x)))
 
         return power
     unary: dict[type, Callable[[Interval], Interval]] = {
-        sp.exp: lambda u: libmpi.mpi_exp(u, PRECISION),
-        sp.sin: lambda u: libmpi.mpi_sin(u, PRECISION),
-        sp.cos: lambda u: libmpi.mpi_cos(u, PRECISION),
+        sp.exp: _exp,
+        sp.sin: _sin,
+        sp.cos: _cos,
         sp.atan: lambda u: libmpi.mpi_atan(u, PRECISION),
         sp.tanh: _tanh,
         sp.sinh: _sinh,
@@ -416,6 +472,43 @@ def compile_enclosure(
     raise InvalidExpression(
         f"expr={expr!r} is invalid: expected elementary nodes, got {type(expr).__name__}"
     )
+
+
+def _guarded(f: Enclosure, checks: Sequence[tuple[Enclosure, bool]]) -> Enclosure:
+    """``f`` where every guard argument is proved ``>= 0`` (``> 0`` if strict).
+
+    A guard failing on the whole interval raises the internal "undefined"
+    exception, one failing on part of it the "partly undefined" one (a strict guard
+    may reach 0 at an end, like ``log`` itself: the continuous extension decides).
+    """
+
+    def guarded(x: Interval) -> Interval:
+        for check, strict in checks:
+            _clip_nonnegative(check(x), strict=strict, total=True)
+        return f(x)
+
+    return guarded
+
+
+def _derivative_size(expr: sp.Expr) -> int:
+    """An estimate of the node count of ``d expr / dx`` (product rule: a product of
+    ``k`` factors of total size ``S`` differentiates to about ``k * S`` nodes)."""
+    size: dict[sp.Basic, tuple[int, int]] = {}  # node -> (its size, derivative size)
+    for node in sp.postorder_traversal(expr):
+        if node in size:
+            continue
+        parts = [size[arg] for arg in node.args]
+        own = 1 + sum(p[0] for p in parts)
+        if not node.args:
+            derived = 1
+        elif isinstance(node, sp.Add):
+            derived = 1 + sum(p[1] for p in parts)
+        elif isinstance(node, sp.Mul):
+            derived = 1 + sum(p[1] + own - p[0] for p in parts)
+        else:  # f(u)' = f'(u) u', (u**v)' = u**v (v' log u + v u'/u)
+            derived = 2 * own + sum(p[1] for p in parts)
+        size[node] = (own, min(derived, 10**9))
+    return size[expr][1]
 
 
 def _no_enclosure(x: Interval) -> Interval:
@@ -530,22 +623,37 @@ class CellCertifier:
 
     Args:
         expr: a sympy expression in :data:`~reluapprox.expr.SYMBOL`.
+        guards: domain conditions of the expression as written
+            (:data:`~reluapprox.expr.Guard`, from :attr:`Target.guards
+            <reluapprox.expr.Target>`): ``g`` counts as undefined wherever one fails.
 
     The second derivative is taken with sympy once. If it contains a node that
-    cannot be enclosed, only the oscillation bound is used. All bounds are floats
-    rounded upward from exact or outward-rounded quantities.
+    cannot be enclosed, or it (or the first derivative) would have more than
+    :data:`MAX_DERIVATIVE_NODES` nodes, only the oscillation bound is used. All bounds
+    are floats rounded upward from exact or outward-rounded quantities.
     """
 
-    def __init__(self, expr: sp.Expr) -> None:
+    def __init__(self, expr: sp.Expr, *, guards: Sequence[Guard] = ()) -> None:
         self.expr = expr
-        self._range = compile_enclosure(expr, smooth=False, total=True)
-        self._smooth = compile_enclosure(expr, smooth=True)
+        conditions = [f"{argument} {'>' if strict else '>='} 0" for argument, strict in guards]
+        self._name = f"{expr} (where {' and '.join(conditions)})" if guards else str(expr)
+        range_f = compile_enclosure(expr, smooth=False, total=True)
+        smooth_f = compile_enclosure(expr, smooth=True)
+        checks = [
+            (compile_enclosure(argument, smooth=False, total=True), strict)
+            for argument, strict in guards
+        ]
+        self._range = _guarded(range_f, checks) if checks else range_f
+        self._smooth = _guarded(smooth_f, checks) if checks else smooth_f
         self._first: Enclosure | None = None  # compiled on first use
-        self._second: Enclosure | None
-        try:
-            self._second = compile_enclosure(sp.diff(expr, SYMBOL, 2), smooth=True)
-        except InvalidExpression:
-            self._second = None
+        self._second: Enclosure | None = None
+        self._first_expr: sp.Expr | None = None
+        if _derivative_size(expr) <= MAX_DERIVATIVE_NODES:
+            first = sp.diff(expr, SYMBOL)
+            if _derivative_size(first) <= MAX_DERIVATIVE_NODES:
+                self._first_expr = first
+                with contextlib.suppress(InvalidExpression):
+                    self._second = compile_enclosure(sp.diff(first, SYMBOL), smooth=True)
 
     def node(self, x: float) -> Node:
         """A node value ``y`` and radius ``r`` with ``|g(x) - y| <= r``.
@@ -572,16 +680,22 @@ class CellCertifier:
                     continue
             else:
                 raise EvaluationError(
-                    f"g({x!r}) is undefined or not finite: {self.expr} is undefined at "
+                    f"g({x!r}) is undefined or not finite: {self._name} is undefined at "
                     f"x={x!r} and not proved defined on either side of [{x - r0!r}, "
                     f"{x + r0!r}]; expected g defined and finite on the whole domain"
                 )
             if not _is_finite(enclosure):
                 raise EvaluationError(
-                    f"g({x!r}) is not finite: {self.expr} has no finite value or limit "
+                    f"g({x!r}) is not finite: {self._name} has no finite value or limit "
                     f"at x={x!r}; expected g finite on the whole domain"
                 )
         lo, hi = enclosure
+        if _gt(lm.mpf_abs(lo), _HUGE) or _gt(lm.mpf_abs(hi), _HUGE):
+            raise EvaluationError(
+                f"g({x!r}) is beyond 2**4096 in magnitude: {self._name} is enclosed in "
+                f"[{lm.to_str(lo, 5)}, {lm.to_str(hi, 5)}] there; expected g finite (and "
+                "within the float64 range) on the whole domain"
+            )
         mid = lm.mpf_shift(lm.mpf_add(lo, hi, 0), -1)  # exact
         radius = lm.mpf_sub(hi, mid, PRECISION, lm.round_ceiling)
         # Round the value to PRECISION bits with a bounded exponent (tiny values flush
@@ -673,10 +787,12 @@ class CellCertifier:
         exist) or ``g'`` has a node that cannot be enclosed.
         """
         if self._first is None:
-            try:
-                self._first = compile_enclosure(sp.diff(self.expr, SYMBOL), smooth=True)
-            except InvalidExpression:
-                self._first = _no_enclosure
+            self._first = _no_enclosure
+            if _derivative_size(self.expr) <= MAX_DERIVATIVE_NODES:
+                with contextlib.suppress(InvalidExpression):
+                    self._first = compile_enclosure(
+                        self._first_expr or sp.diff(self.expr, SYMBOL), smooth=True
+                    )
         if not self.smooth_on(a, b):
             return None
         try:

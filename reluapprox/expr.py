@@ -17,10 +17,23 @@ exponents are at most :data:`MAX_EXPONENT` in absolute value, and every exact nu
 of the expression (numerator and denominator of each rational, also the numbers that
 sympy would compute while building a power such as ``(9**999)**999``) has at most
 :data:`MAX_NUMBER_BITS` bits: a power whose numbers would be larger is refused
-*before* sympy computes it. The finished expression passes the same node whitelist as
-sympy input, so a string that sympy evaluates to ``zoo`` (``log(0)``, ``tan(pi/2)``),
-``nan`` or a non-real number (``sqrt(-1)``, ``(-2)**x``) is refused too, with an
+*before* sympy computes it. A decimal literal's exponent is bounded before the
+literal is read exactly (``1e-100000000`` is refused at once), every constant
+sub-expression to which a function or a power is applied has magnitude at most
+``2**MAX_NUMBER_BITS`` (``exp(exp(99))`` is refused before anything larger is built
+from it), and the expression is nested at most :data:`MAX_DEPTH` levels deep. The
+finished expression passes the same node whitelist as sympy input, so a string that
+sympy evaluates to ``zoo`` (``log(0)``, ``tan(pi/2)``), ``nan`` or a non-real number
+(``sqrt(-1)``, ``(-2)**x``) is refused too, with an
 :class:`~reluapprox.errors.InvalidExpression` that quotes the string.
+
+sympy simplifies while it builds (``sqrt(x)**2`` becomes ``x``, ``log(x) - log(x)``
+becomes ``0``), which can widen the domain of definition. Every ``sqrt``, ``log`` and
+non-integer or variable power *as written* therefore leaves a :data:`Guard` (its
+argument must be ``>= 0`` or ``> 0``) on the :class:`Target` when sympy's result no
+longer contains it; float evaluation and the interval enclosures of
+:mod:`reluapprox.certify` check the guards, so such a ``g`` is never certified where
+the written expression is undefined.
 
 Examples:
     >>> parse_expression("sqrt(abs(x - 1/3))")
@@ -42,6 +55,7 @@ from __future__ import annotations
 import ast
 import math
 import numbers
+import re
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -56,10 +70,12 @@ from reluapprox.errors import EvaluationError, InvalidExpression
 __all__ = [
     "CONSTANTS",
     "FUNCTIONS",
+    "MAX_DEPTH",
     "MAX_EXPONENT",
     "MAX_LENGTH",
     "MAX_NUMBER_BITS",
     "SYMBOL",
+    "Guard",
     "Target",
     "as_target",
     "parse_expression",
@@ -103,6 +119,20 @@ MAX_EXPONENT = 1000
 #: number in a parsed expression (4096 bits: about 1233 decimal digits), so that a
 #: string such as ``((9**999)**999)**999`` is refused at once instead of computed.
 MAX_NUMBER_BITS = 4096
+
+#: Deepest accepted nesting of an expression (syntax tree levels), so that sympy,
+#: differentiation and the interval compiler stay far from Python's recursion limit.
+MAX_DEPTH = 64
+
+#: A domain condition of the expression as written: ``(argument, strict)`` means
+#: ``argument >= 0`` (``argument > 0`` when ``strict``) wherever ``g`` is defined.
+Guard = tuple[sp.Expr, bool]
+
+#: Largest decimal exponent of a literal (``1e-5000`` is refused before it is read
+#: exactly; 1234 decimal digits already exceed :data:`MAX_NUMBER_BITS` bits).
+_MAX_DECIMAL_EXPONENT = 1300
+
+_DECIMAL = re.compile(r"(?P<int>[0-9_]*)(?:\.(?P<frac>[0-9_]*))?(?:[eE](?P<exp>[+-]?[0-9_]+))?")
 
 #: sympy node types an expression may contain (what reluapprox.certify can enclose).
 _ALLOWED_NODES: tuple[type, ...] = (
@@ -169,6 +199,18 @@ def parse_expression(text: str) -> sp.Expr:
         ...
         reluapprox.errors.InvalidExpression: g='log(0) + x' is invalid: expected ... (it contains zoo: ...)
     """  # noqa: E501
+    return parse_with_guards(text)[0]
+
+
+def parse_with_guards(text: str) -> tuple[sp.Expr, tuple[Guard, ...]]:
+    """:func:`parse_expression` plus the domain conditions that sympy simplified away.
+
+    Examples:
+        >>> parse_with_guards("sqrt(x)**2")
+        (x, ((x, False),))
+        >>> parse_with_guards("sqrt(x) + 1")  # the sqrt is still there: no guard needed
+        (sqrt(x) + 1, ())
+    """
     if not isinstance(text, str):
         raise InvalidExpression(f"g={text!r} is invalid: expected a string")
     if len(text) > MAX_LENGTH:
@@ -179,17 +221,114 @@ def parse_expression(text: str) -> sp.Expr:
         raise _refuse(text, f"syntax error: {error.msg}") from None
     except (ValueError, RecursionError, MemoryError):
         raise _refuse(text, "cannot be parsed") from None
+    if _ast_depth(tree.body) > MAX_DEPTH:
+        raise _refuse(text, f"nested more than {MAX_DEPTH} levels deep")
+    guards: list[tuple[sp.Expr, bool, sp.Expr]] = []
     try:
-        expr = _build(tree.body, text.strip())
+        expr = _build(tree.body, text.strip(), guards)
+        why = _problem(expr)
     except RecursionError:
         raise _refuse(text, "nested too deeply") from None
-    why = _problem(expr)
     if why is not None:
         raise _refuse(text, why)
-    return expr
+    return expr, _kept_guards(expr, guards)
 
 
-def _build(node: ast.AST, source: str) -> sp.Expr:
+def _ast_depth(node: ast.AST) -> int:
+    """Nesting depth of a syntax tree; chains of ``+``/``-`` and ``*`` count once
+    (sympy flattens them), so long sums such as Taylor polynomials stay accepted."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for child in ast.iter_child_nodes(current):
+            same_chain = (
+                isinstance(current, ast.BinOp)
+                and isinstance(child, ast.BinOp)
+                and child is current.left
+                and _chain_kind(child.op) == _chain_kind(current.op) != ""
+            )
+            stack.append((child, depth if same_chain else depth + 1))
+    return deepest
+
+
+def _chain_kind(op: ast.operator) -> str:
+    if isinstance(op, (ast.Add, ast.Sub)):
+        return "add"
+    if isinstance(op, ast.Mult):
+        return "mul"
+    return ""
+
+
+def _kept_guards(expr: sp.Expr, found: list[tuple[sp.Expr, bool, sp.Expr]]) -> tuple[Guard, ...]:
+    """The guards whose node sympy simplified away (the others are checked in ``expr``)."""
+    kept: list[Guard] = []
+    for argument, strict, node in found:
+        if argument.is_number:
+            continue  # a constant argument was checked by _problem
+        still_there = (
+            isinstance(node, (sp.Pow, sp.log)) and node.args[0] == argument and expr.has(node)
+        )
+        if not still_there and (argument, strict) not in kept:
+            kept.append((argument, strict))
+    return tuple(kept)
+
+
+def _decimal(segment: str, value: float, source: str) -> sp.Rational:
+    """The exact value of a decimal literal, its exponent bounded before it is computed."""
+    match = _DECIMAL.fullmatch(segment)
+    if match is None:  # pragma: no cover - Python's float literal grammar
+        exact = Fraction(value)
+    else:
+        digits = (match["int"] + (match["frac"] or "")).replace("_", "")
+        if not digits.strip("0"):
+            return sp.Integer(0)  # 0.0, 0e999999999
+        exponent = int((match["exp"] or "0").replace("_", "")) - len(
+            (match["frac"] or "").replace("_", "")
+        )
+        if abs(exponent) > _MAX_DECIMAL_EXPONENT:
+            raise _refuse(
+                source,
+                f"the literal {segment[:30]} has a decimal exponent beyond "
+                f"+-{_MAX_DECIMAL_EXPONENT}",
+            )
+        exact = Fraction(segment.replace("_", ""))
+    if max(abs(exact.numerator).bit_length(), exact.denominator.bit_length()) > (MAX_NUMBER_BITS):
+        raise _refuse(source, f"a number of more than {MAX_NUMBER_BITS} bits")
+    return sp.Rational(exact.numerator, exact.denominator)
+
+
+#: Largest argument of ``exp``, ``sinh`` and ``cosh`` applied to a constant: the
+#: result stays below ``2**MAX_NUMBER_BITS``.
+_MAX_EXP_ARGUMENT = MAX_NUMBER_BITS * math.log(2)
+
+
+def _constant_problem(expr: sp.Expr, *, limit_bits: float = MAX_NUMBER_BITS) -> str | None:
+    """Why a constant sub-expression is refused (magnitude above ``2**limit_bits``).
+
+    Its parts were checked the same way, so the numerical evaluation is cheap.
+    """
+    if expr.free_symbols:
+        return None
+    try:
+        value = expr.evalf(15)
+    except (ValueError, TypeError, ArithmeticError):
+        return None  # left to _problem (zoo, nan, non-real)
+    if isinstance(value, sp.Float) and value != 0:
+        _sign, _man, exponent, bits = value._mpf_
+        if exponent + bits > limit_bits:
+            return f"a constant of magnitude above 2**{limit_bits:.4g}"
+    return None
+
+
+def _check_constant(expr: sp.Expr, source: str, *, limit_bits: float = MAX_NUMBER_BITS) -> None:
+    why = _constant_problem(expr, limit_bits=limit_bits)
+    if why is not None:
+        raise _refuse(source, why)
+
+
+def _build(node: ast.AST, source: str, guards: list[tuple[sp.Expr, bool, sp.Expr]]) -> sp.Expr:
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -201,15 +340,7 @@ def _build(node: ast.AST, source: str) -> sp.Expr:
         segment = ast.get_source_segment(source, node) or repr(value)
         if not math.isfinite(value):
             raise _refuse(source, f"the literal {segment} is not finite")
-        try:
-            exact = Fraction(segment.replace("_", ""))
-        except (ValueError, ZeroDivisionError):
-            exact = Fraction(value)
-        if max(abs(exact.numerator).bit_length(), exact.denominator.bit_length()) > (
-            MAX_NUMBER_BITS
-        ):
-            raise _refuse(source, f"a number of more than {MAX_NUMBER_BITS} bits")
-        return sp.Rational(exact.numerator, exact.denominator)
+        return _decimal(segment, value, source)
     if isinstance(node, ast.Name):
         if node.id == SYMBOL.name:
             return SYMBOL
@@ -217,11 +348,11 @@ def _build(node: ast.AST, source: str) -> sp.Expr:
             return CONSTANTS[node.id]
         raise _refuse(source, f"unknown name {node.id!r}")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        operand = _build(node.operand, source)
+        operand = _build(node.operand, source, guards)
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.BinOp):
-        left = _build(node.left, source)
-        right = _build(node.right, source)
+        left = _build(node.left, source, guards)
+        right = _build(node.right, source, guards)
         if isinstance(node.op, ast.Add):
             return left + right
         if isinstance(node.op, ast.Sub):
@@ -238,7 +369,13 @@ def _build(node: ast.AST, source: str) -> sp.Expr:
             if left == 0 and right.is_number and right.is_negative:
                 raise _refuse(source, "division by zero")
             _check_power_size(left, right, source)
-            return sp.Pow(left, right)
+            power = sp.Pow(left, right)
+            _check_constant(power, source)
+            if not (right.is_number and right.is_integer):
+                # a non-integer or variable exponent needs base >= 0 (> 0 if it may be <= 0)
+                strict = not (right.is_number and right.is_positive)
+                guards.append((left, strict, power))
+            return power
         raise _refuse(source, f"the operator {type(node.op).__name__} is not allowed")
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
@@ -249,10 +386,21 @@ def _build(node: ast.AST, source: str) -> sp.Expr:
         function, arity = FUNCTIONS[node.func.id]
         if len(node.args) != arity:
             raise _refuse(source, f"{node.func.id} takes {arity} argument(s)")
-        args = [_build(arg, source) for arg in node.args]
+        args = [_build(arg, source, guards) for arg in node.args]
         for arg in args:
             _check_number_size(arg, source)
+            if node.func.id in ("exp", "sinh", "cosh") and _constant_problem(
+                arg, limit_bits=math.log2(_MAX_EXP_ARGUMENT)
+            ):
+                raise _refuse(
+                    source,
+                    f"{node.func.id} of a constant above {_MAX_EXP_ARGUMENT:.0f}: a constant "
+                    f"of magnitude above 2**{MAX_NUMBER_BITS}",
+                )
         result: sp.Expr = function(*args)
+        _check_constant(result, source)
+        if node.func.id in ("sqrt", "log"):
+            guards.append((args[0], node.func.id == "log", result))
         return result
     if isinstance(node, ast.Attribute):
         raise _refuse(source, "attribute access is not allowed")
@@ -316,6 +464,8 @@ def _problem(expr: sp.Expr) -> str | None:
             return f"{type(sub).__name__} is not supported"
         if isinstance(sub, sp.Number) and not sub.is_real:
             return f"it contains the non-real number {_shown(sub)}"
+        if isinstance(sub, sp.Pow) and sub.base == 0 and not sub.exp.is_number:
+            return f"{_shown(sub)} is undefined where the exponent is <= 0"
         if isinstance(sub, sp.Pow) and _negative_number(sub.base) and not sub.exp.is_integer:
             return f"{_shown(sub)} is not real: a negative base needs an integer exponent"
         if isinstance(sub, sp.Expr) and sub.is_number and sub.is_extended_real is False:
@@ -336,7 +486,7 @@ def _shown(expr: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _check_sympy(expr: sp.Basic) -> tuple[sp.Expr, sp.Symbol]:
+def _check_sympy(expr: sp.Basic) -> tuple[sp.Expr, tuple[Guard, ...]]:
     if not isinstance(expr, sp.Expr):
         raise InvalidExpression(
             f"g={_shown(expr)} is invalid: expected a sympy expression (sp.Expr)"
@@ -347,14 +497,77 @@ def _check_sympy(expr: sp.Basic) -> tuple[sp.Expr, sp.Symbol]:
         raise InvalidExpression(
             f"g={_shown(expr)} is invalid: expected an expression in one symbol, got {names}"
         )
-    why = _problem(expr)
+    symbol = next(iter(free)) if free else SYMBOL
+    _check_assumptions(expr, symbol)
+    if _sympy_depth(expr) > MAX_DEPTH:
+        raise InvalidExpression(
+            f"g={_shown(expr)} is invalid: expected {_ACCEPTED} (nested more than "
+            f"{MAX_DEPTH} levels deep)"
+        )
+    why = next(
+        (
+            reason
+            for sub in sp.postorder_traversal(expr)
+            if isinstance(sub, (sp.Function, sp.Pow))
+            and (reason := _constant_problem(sub)) is not None
+        ),
+        None,
+    ) or _problem(expr)
     if why is not None:
         raise InvalidExpression(f"g={_shown(expr)} is invalid: expected {_ACCEPTED} ({why})")
-    symbol = next(iter(free)) if free else SYMBOL
+    found = _sympy_guards(expr)
     if free:
         # Work with a real symbol so that sympy simplifies |x|' = sign(x) etc.
         expr = expr.subs(symbol, SYMBOL)
-    return expr, SYMBOL
+        found = [(a.subs(symbol, SYMBOL), strict, n.subs(symbol, SYMBOL)) for a, strict, n in found]
+    return expr, _kept_guards(expr, found)
+
+
+def _check_assumptions(expr: sp.Expr, symbol: sp.Symbol) -> None:
+    """Refuse a symbol with assumptions beyond ``real``: sympy may have used them.
+
+    With ``y = Symbol("y", positive=True)`` sympy turns ``sqrt(y**2)`` into ``y`` at
+    once, which is wrong on a domain reaching below 0.
+    """
+    allowed = SYMBOL.assumptions0
+    given = getattr(symbol, "_assumptions_orig", None) or symbol.assumptions0
+    extra = sorted(
+        f"{key}={value}"
+        for key, value in {**symbol.assumptions0, **given}.items()
+        if allowed.get(key, None) != value and key in given
+    ) or ["assumptions that imply more than real=True"]
+    if all(allowed.get(key, None) == value for key, value in symbol.assumptions0.items()):
+        return
+    if extra:
+        raise InvalidExpression(
+            f"g={_shown(expr)} is invalid: expected a symbol without assumptions other than "
+            f"real=True; {symbol} has {', '.join(extra)} (sympy may already have simplified "
+            "g with them, e.g. sqrt(y**2) to y)"
+        )
+
+
+def _sympy_depth(expr: sp.Basic) -> int:
+    deepest = 0
+    stack: list[tuple[sp.Basic, int]] = [(expr, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        stack.extend((arg, depth + 1) for arg in current.args)
+    return deepest
+
+
+def _sympy_guards(expr: sp.Expr) -> list[tuple[sp.Expr, bool, sp.Expr]]:
+    """The domain conditions of the ``sqrt``, ``log`` and power nodes of ``expr``."""
+    found: list[tuple[sp.Expr, bool, sp.Expr]] = []
+    for sub in sp.preorder_traversal(expr):
+        if isinstance(sub, sp.log):
+            found.append((sub.args[0], True, sub))
+        elif isinstance(sub, sp.Pow) and not (sub.exp.is_number and sub.exp.is_integer):
+            strict = not (sub.exp.is_number and sub.exp.is_positive)
+            found.append((sub.base, strict, sub))
+    return found
 
 
 class Target:
@@ -364,14 +577,17 @@ class Target:
 
     - ``kind``: ``"expression"`` (string or sympy input) or ``"callable"``;
     - ``expr``: the sympy expression in :data:`SYMBOL` (``None`` for callables);
-    - ``description``: a short text for messages and plots.
+    - ``description``: a short text for messages and plots;
+    - ``guards``: the domain conditions of the expression as written that sympy
+      simplified away (see :data:`Guard`); empty for callables.
 
     Calling it on a float array returns float64 values of the same shape, or raises
     :class:`~reluapprox.errors.EvaluationError` (naming the first bad point) when the
-    function raises or returns NaN, infinity, complex values or the wrong shape.
+    function raises or returns NaN, infinity, complex values or the wrong shape, or
+    a guard fails there.
     """
 
-    __slots__ = ("_float", "_vectorised", "description", "expr", "kind")
+    __slots__ = ("_float", "_guard_float", "_vectorised", "description", "expr", "guards", "kind")
 
     def __init__(
         self,
@@ -380,10 +596,15 @@ class Target:
         *,
         expr: sp.Expr | None = None,
         function: Callable[..., Any] | None = None,
+        guards: tuple[Guard, ...] = (),
     ) -> None:
         self.kind = kind
         self.description = description
         self.expr = expr
+        self.guards = guards
+        self._guard_float = [
+            (sp.lambdify(SYMBOL, argument, modules="numpy"), strict) for argument, strict in guards
+        ]
         self._vectorised: bool | None = None
         if expr is not None:
             self._float: Callable[..., Any] = sp.lambdify(SYMBOL, expr, modules="numpy")
@@ -413,11 +634,22 @@ class Target:
             out = self._call_vectorised(flat)
             if out is not None:
                 self._vectorised = True
-                return out
+                return self._apply_guards(flat, out)
             if self.expr is not None:  # pragma: no cover - lambdify always vectorises
                 raise EvaluationError(f"cannot evaluate {self.description} on an array")
             self._vectorised = False
         return np.array([self._call_scalar(float(v)) for v in flat], dtype=np.float64)
+
+    def _apply_guards(self, flat: FloatArray, out: FloatArray) -> FloatArray:
+        """NaN where a guard of the expression as written fails."""
+        for function, strict in self._guard_float:
+            with np.errstate(all="ignore"):
+                argument = np.broadcast_to(np.asarray(function(flat.copy())), flat.shape)
+                if argument.dtype.kind == "c":
+                    argument = np.where(argument.imag == 0, argument.real, np.nan)
+                ok = argument > 0 if strict else argument >= 0
+            out = np.where(ok, out, np.nan)
+        return out
 
     def _call_vectorised(self, flat: FloatArray) -> FloatArray | None:
         try:
@@ -484,11 +716,11 @@ def as_target(g: object) -> Target:
     if isinstance(g, Target):
         return g
     if isinstance(g, str):
-        expr = parse_expression(g)
-        return Target("expression", g.strip(), expr=expr)
+        expr, guards = parse_with_guards(g)
+        return Target("expression", g.strip(), expr=expr, guards=guards)
     if isinstance(g, sp.Basic):
-        expr, _ = _check_sympy(g)
-        return Target("expression", str(expr), expr=expr)
+        expr, guards = _check_sympy(g)
+        return Target("expression", _shown(expr), expr=expr, guards=guards)
     if not callable(g):
         fail("g", g, "a string such as 'sin(2*pi*x)', a sympy expression or a callable")
     name = getattr(g, "__name__", type(g).__name__)

@@ -265,7 +265,7 @@ def adaptive_mesh(
         trials = 0
         while True:
             trials += 1
-            if trials % 16 == 0:
+            if trials > 1:  # one trial can take long (large expressions): check each
                 budget.check(x, len(bounds) + 1)
             right_x = max(x + h, math.nextafter(x, math.inf))  # never 0 cells wide
             if right_x >= b:
@@ -501,8 +501,13 @@ def _shifted_step(
     target: Fraction,
     hold: int | None,
     force_zero: bool,
+    budget: _Budget | None = None,
+    cells: int = 0,
 ) -> _Step | None:
-    """The longest feasible cell from ``left`` with shift ``s_a``; ``None`` asks to backtrack."""
+    """The longest feasible cell from ``left`` with shift ``s_a``; ``None`` asks to backtrack.
+
+    ``budget.check(x, cells)`` runs before every trial after the first.
+    """
     x = left.x
     shift = target * SHIFT_FRACTION
     sign_a = 0 if s_a == 0 else (-1 if s_a > 0 else 1)  # s = -sign * shift
@@ -511,6 +516,8 @@ def _shifted_step(
     trials = 0
     while True:
         trials += 1
+        if budget is not None and trials > 1:
+            budget.check(x, cells)
         right_x = max(x + h, math.nextafter(x, math.inf))  # never 0 cells wide
         if right_x >= b:
             right_x, h = b, b - x
@@ -600,7 +607,10 @@ def shifted_mesh(
     h = (b - a) / 16
     while nodes[-1].x < b:
         budget.check(nodes[-1].x, len(bounds) + 1)
-        step = _shifted_step(certifier, nodes[-1], shifts[-1], b, h, t, hold, False)
+        cells = len(bounds) + 1
+        step = _shifted_step(
+            certifier, nodes[-1], shifts[-1], b, h, t, hold, False, budget=budget, cells=cells
+        )
         if step is None:
             # A run of one sign ends at this node: redo the previous cell ending with 0.
             hold = signs[-1]
@@ -609,7 +619,9 @@ def shifted_mesh(
             bounds.pop()
             signs.pop()
             h = last.x - nodes[-1].x
-            step = _shifted_step(certifier, nodes[-1], shifts[-1], b, h, t, hold, True)
+            step = _shifted_step(
+                certifier, nodes[-1], shifts[-1], b, h, t, hold, True, budget=budget, cells=cells
+            )
             if step is None:  # pragma: no cover - a cell of the same sign ramps to 0
                 raise CertificationError(f"shifted mesh: no cell found at x={nodes[-1].x!r}")
         right, s_b, bound, sign, ratio = step

@@ -101,9 +101,11 @@ def test_callable_without_modulus_is_estimated() -> None:
     assert res.bound < 1e-4
 
 
-def test_lipschitz_gives_a_certified_uniform_mesh() -> None:
+def test_lipschitz_gives_a_conditional_uniform_mesh() -> None:
     res = approximate(math.sin, 1e-3, lipschitz=1.0)
-    assert res.certified
+    assert not res.certified  # the user's L is not proved for a callable
+    assert res.conditional is not None
+    assert "lipschitz=1.0" in res.conditional
     assert res.mesh == "uniform"
     assert res.n_neurons == 501  # h just below 2 eps / L
     assert "lipschitz=1.0" in res.method
@@ -111,10 +113,12 @@ def test_lipschitz_gives_a_certified_uniform_mesh() -> None:
     assert res.bound < 1e-3
 
 
-def test_modulus_gives_a_certified_uniform_mesh() -> None:
+def test_modulus_gives_a_conditional_uniform_mesh() -> None:
     res = approximate(np.sqrt, 1e-2, modulus=math.sqrt)
     # omega(h) = sqrt(h) < 1e-2: h < 1e-4, about 10^4 cells
-    assert res.certified
+    assert not res.certified
+    assert res.conditional is not None
+    assert "modulus of continuity" in res.conditional
     assert 10_000 <= res.n_neurons <= 10_002
     assert res.bound < 1e-2
 
@@ -304,7 +308,7 @@ def test_tiny_error_bound_is_not_rounded_to_zero() -> None:
 
 def test_partly_undefined_g_is_refused() -> None:
     # g is undefined on (-1e-3, 1e-3): no certificate, an error naming the region
-    with pytest.raises(EvaluationError, match=r"undefined.*x=0\.000"):
+    with pytest.raises(EvaluationError, match=r"undefined.*x=-?0\.000"):
         approximate("sqrt(x**2 - 1/1000000)", 0.05, domain=(-1, 1.3))
 
 
@@ -357,10 +361,16 @@ def test_decreasing_modulus_is_refused() -> None:
 
 def test_user_constants_make_the_certificate_conditional() -> None:
     res = approximate(math.sin, 1e-2, lipschitz=1.0)
-    assert res.certified
-    assert "conditionally on the user's lipschitz=1.0" in res.method
+    assert not res.certified
+    assert res.method.startswith("conditional (not certified)")
+    assert "holds if the user's lipschitz=1.0 is a true Lipschitz constant" in res.method
+    assert res.to_dict()["conditional"] == res.conditional
+    assert "(conditional)" in repr(res)
+    # for an expression the library proves every cell itself: certified honestly
     res = approximate("x**2", 1e-2, modulus=lambda h: 2 * h)
-    assert "conditionally on the user's modulus=" in res.method
+    assert res.certified
+    assert res.conditional is None
+    assert "every cell's bound proved by interval arithmetic" in res.method
 
 
 def test_estimate_is_never_zero_and_says_what_it_misses() -> None:
@@ -378,8 +388,9 @@ def test_lipschitz_of_expressions_is_checked_by_intervals() -> None:
         approximate("x + 1000*exp(-(1000000*(x-0.31234))**2)", 1e-2, lipschitz=1.5)
     res = approximate("sin(x)", 1e-2, lipschitz=1.0)
     assert res.method.startswith("certified (lipschitz=1.0 proved by an interval enclosure")
-    res = approximate("abs(x - 0.5)", 1e-2, lipschitz=1.0)
-    assert res.method.startswith("certified conditionally on the user's lipschitz=1.0")
+    res = approximate("abs(x - 0.5)", 1e-2, lipschitz=1.0)  # L not proved: g' jumps
+    assert res.certified
+    assert res.method.startswith("certified: uniform mesh from lipschitz=1.0")
 
 
 def test_deadline_is_checked_before_the_network_is_built(
