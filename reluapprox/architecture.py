@@ -41,7 +41,11 @@ import numpy.typing as npt
 from reluapprox._validation import check_positive_int, check_type, fail
 from reluapprox.network import ReluNetwork
 
-__all__ = ["deepen", "parameter_count", "widen"]
+__all__ = ["MAX_PARAMETERS", "deepen", "parameter_count", "widen"]
+
+#: Most parameters :func:`widen` and :func:`deepen` build (exact Fractions take about
+#: 100 bytes each: 10**6 of them stay well below 1 GB).
+MAX_PARAMETERS = 10**6
 
 
 def parameter_count(widths: Sequence[int] | npt.NDArray[np.integer[Any]]) -> int:
@@ -125,6 +129,15 @@ def widen(net: ReluNetwork, layer: int, width: int) -> ReluNetwork:
     layer = _check_index("layer", layer, 1, net.depth - 1, "a hidden layer index")
     current = net.widths[layer]
     width = check_positive_int("width", width, minimum=current)
+    widths = list(net.widths)
+    widths[layer] = width
+    if parameter_count(widths) > MAX_PARAMETERS:
+        fail(
+            "width",
+            width,
+            f"an integer >= {current} such that the network has at most "
+            f"MAX_PARAMETERS={MAX_PARAMETERS} parameters ({parameter_count(widths)} with it)",
+        )
     zero = _zero(net)
     extra = width - current
     weights, biases = _as_lists(net)

@@ -93,6 +93,8 @@ def softmax(x: npt.ArrayLike, *, lam: float = 1.0) -> FloatArray:
         if np.asarray(x).dtype.kind in "USVb":  # strings, bytes, void, booleans
             raise TypeError
         values = np.array(x, dtype=np.float64)
+    except OverflowError:
+        fail("x", x, "real numbers within the float64 range (|x| < 1.8e308)")
     except (TypeError, ValueError):
         fail("x", x, "an array of finite real numbers")
     if values.ndim == 0 or values.shape[-1] == 0 or values.size == 0:

@@ -52,9 +52,15 @@ __all__ = ["conv_matrix", "conv_output_shape", "correlate", "plot_conv_matrix"]
 #: Largest matrix (rows x columns) that :func:`conv_matrix` builds.
 MAX_MATRIX_ENTRIES = 50_000_000
 
+#: Largest accepted stride, padding, kernel size or input length (a larger value
+#: cannot give a matrix of at most MAX_MATRIX_ENTRIES entries, or is equivalent).
+MAX_SIZE = 2**31
+
 
 def _spatial(name: str, value: object, dims: int, *, minimum: int) -> tuple[int, ...]:
-    expected = f"an integer >= {minimum}" + (f" or a pair of integers >= {minimum}" * (dims == 2))
+    expected = f"an integer >= {minimum} and <= {MAX_SIZE}" + (
+        f" or a pair of integers >= {minimum} and <= {MAX_SIZE}" * (dims == 2)
+    )
     items: tuple[object, ...]
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         items = (value,) * dims
@@ -63,7 +69,9 @@ def _spatial(name: str, value: object, dims: int, *, minimum: int) -> tuple[int,
     else:
         fail(name, value, expected)
     for item in items:
-        if isinstance(item, bool) or not isinstance(item, numbers.Integral) or item < minimum:
+        if isinstance(item, bool) or not isinstance(item, numbers.Integral):
+            fail(name, value, expected)
+        if not minimum <= item <= MAX_SIZE:
             fail(name, value, expected)
     return tuple(int(v) for v in items)  # type: ignore[call-overload]
 
@@ -82,8 +90,10 @@ def _input_shape(input_length: object) -> tuple[int, ...]:
     return tuple(int(v) for v in shape)  # type: ignore[call-overload]
 
 
-def _kernel_array(kernel: object, dims: int, exact: bool | None) -> npt.NDArray[Any]:
+def _kernel_array(kernel: object, dims: int, exact: object) -> npt.NDArray[Any]:
     """The kernel as ``(C_out, C_in, *K)``, Fraction objects when exact, float64 otherwise."""
+    if exact is not None and not isinstance(exact, bool):
+        fail("exact", exact, "True, False or None")
     expected = (
         f"a {dims}-D kernel or a {dims + 2}-D array (out_channels, in_channels, "
         f"{'K' if dims == 1 else 'KH, KW'}) of finite real numbers"

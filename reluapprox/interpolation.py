@@ -24,6 +24,7 @@ References:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -36,6 +37,8 @@ from reluapprox.shallow import ShallowNetwork, as_rational_vector
 __all__ = ["interpolate", "interpolation_weights"]
 
 Points = Sequence[int | Fraction | float] | npt.NDArray[np.generic]
+
+_FLOAT_MAX = Fraction(sys.float_info.max)
 
 
 def interpolation_weights(
@@ -76,5 +79,8 @@ def interpolate(xs: Points, ys: Points) -> ShallowNetwork:
     for k in range(1, len(x)):
         if not x[k - 1] < x[k]:
             fail("xs", xs, f"strictly increasing nodes; xs[{k - 1}] >= xs[{k}]")
+    for k, value in enumerate(x):
+        if abs(value) > _FLOAT_MAX:
+            fail(f"xs[{k}]", value, "a node within the float64 range (|x| < 1.8e308)")
     weights, bias = interpolation_weights(x, y)
     return ShallowNetwork(x[:-1], weights, bias)

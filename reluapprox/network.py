@@ -60,6 +60,8 @@ def _exact_matrix(name: str, rows: Any) -> npt.NDArray[np.object_]:
 def _float_matrix(name: str, rows: Any) -> FloatArray:
     try:
         array = np.array(rows, dtype=np.float64)
+    except OverflowError:
+        fail(name, rows, "real numbers within the float64 range (|x| < 1.8e308)")
     except (TypeError, ValueError):
         fail(name, rows, "a numeric array (nested lists of real numbers)")
     if not np.all(np.isfinite(array)):
@@ -100,12 +102,22 @@ class ReluNetwork:
         *,
         exact: bool | None = None,
     ) -> None:
-        if isinstance(weights, (str, bytes)) or len(weights) == 0:
+        if (
+            isinstance(weights, (str, bytes))
+            or not isinstance(weights, Sequence | np.ndarray)
+            or len(weights) == 0
+        ):
             fail("weights", weights, "a non-empty sequence of 2-D matrices")
-        if isinstance(biases, (str, bytes)) or len(biases) != len(weights):
+        if (
+            isinstance(biases, (str, bytes))
+            or not isinstance(biases, Sequence | np.ndarray)
+            or len(biases) != len(weights)
+        ):
             fail("biases", biases, f"a sequence of {len(weights)} vectors, one per layer")
         if exact is None:
             exact = _all_rational(weights) and _all_rational(biases)
+        elif not isinstance(exact, bool):
+            fail("exact", exact, "True, False or None")
         self._exact = bool(exact)
         convert = _exact_matrix if self._exact else _float_matrix
         ws = tuple(convert(f"weights[{i}]", w) for i, w in enumerate(weights))
@@ -181,6 +193,8 @@ class ReluNetwork:
         """
         try:
             h = np.asarray(x, dtype=np.float64)
+        except OverflowError:
+            fail("x", x, "real numbers within the float64 range (|x| < 1.8e308)")
         except (TypeError, ValueError):
             fail("x", x, f"a real array of shape ({self.input_dim},) or (batch, {self.input_dim})")
         if h.ndim not in (1, 2) or h.shape[-1] != self.input_dim:

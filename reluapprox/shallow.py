@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import sys
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 __all__ = ["ShallowNetwork", "as_rational_vector", "float_or_inf"]
 
 FloatArray = npt.NDArray[np.float64]
+
+_FLOAT_MAX = Fraction(sys.float_info.max)
 
 
 def float_or_inf(q: Fraction) -> float:
@@ -151,6 +154,9 @@ class ShallowNetwork:
             slopes.append(slope)
         self._slopes = tuple(slopes)
         self._values = tuple(values)
+        if any(abs(v) > _FLOAT_MAX for v in t):
+            k = next(i for i, v in enumerate(t) if abs(v) > _FLOAT_MAX)
+            fail(f"knots[{k}]", t[k], "a knot within the float64 range (|t| < 1.8e308)")
         self._float_knots = np.array([float(v) for v in t], dtype=np.float64)
         self._float_values = np.array([float_or_inf(v) for v in values], dtype=np.float64)
         self._float_last_slope = float_or_inf(slopes[-1])

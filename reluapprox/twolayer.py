@@ -113,15 +113,26 @@ LINE_SHIFT = 1e-6
 
 
 # --------------------------------------------------------------------------- checks
-def _check_points(name: str, points: Any) -> FloatArray:
+def _check_points(name: str, points: Any, *, limit: float | None = None) -> FloatArray:
+    """``points`` as a float array of shape ``(n, 2)``; with ``limit``, ``|x| <= limit``."""
     try:
         array = np.array(points, dtype=np.float64)
+    except OverflowError:
+        fail(name, points, "coordinates within the float64 range (|x| < 1.8e308)")
     except (TypeError, ValueError):
         fail(name, points, "an array of shape (n, 2) of finite real numbers")
     if array.ndim != 2 or array.shape[1] != 2 or array.shape[0] == 0:
         fail(name, points, "an array of shape (n, 2) with n >= 1")
     if not np.all(np.isfinite(array)):
         fail(name, points, "finite coordinates (no NaN or infinity)")
+    if limit is not None and not np.all(np.abs(array) <= limit):
+        fail(
+            name,
+            points,
+            f"coordinates of magnitude <= {limit:g} (the float arithmetic of training, "
+            "fitting and plotting would overflow; convex_region_bound and exact_accuracy "
+            "take any finite floats)",
+        )
     return array
 
 
@@ -305,12 +316,26 @@ def load_classification_csv(path: str | Path) -> ClassificationData:
     """
     source = Path(path)
     try:
-        text = source.read_text(encoding="utf-8")
+        with source.open("rb") as handle:
+            raw = handle.read(MAX_CSV_BYTES + 1)
+        if len(raw) > MAX_CSV_BYTES:
+            raise DataError(
+                f"{source}: larger than {MAX_CSV_BYTES} bytes (MAX_CSV_BYTES); expected a "
+                "small CSV file with columns x1, x2, class"
+            )
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise DataError(f"{source}: file not found") from None
     except (OSError, UnicodeDecodeError) as error:
         raise DataError(f"{source}: cannot read the file ({error})") from None
-    rows = list(csv.reader(text.splitlines()))
+    reader = csv.reader(text.splitlines())
+    rows: list[list[str]] = []
+    try:
+        rows.extend(reader)
+    except csv.Error as error:  # e.g. a field over csv.field_size_limit() characters
+        raise DataError(
+            f"{source}, line {reader.line_num}: not readable as CSV ({error})"
+        ) from None
     if not rows:
         raise DataError(f"{source}: the file is empty; expected a header x1,x2,class")
     header = [name.strip() for name in rows[0]]
@@ -460,11 +485,23 @@ def train_two_layer(
         >>> result.best_accuracy
         1.0
     """
-    x = _check_points("points", points)
+    x = _check_points("points", points, limit=MAX_FLOAT_COORDINATE)
     y = _signs(_check_labels("labels", labels, x.shape[0]))
     check_positive_int("hidden", hidden)
     check_positive_int("restarts", restarts)
     check_positive_int("steps", steps)
+    for name, value, size in (
+        ("steps", steps, steps),
+        ("hidden", hidden, x.shape[0] * hidden),
+        ("restarts", restarts, restarts * max(steps, x.shape[0] * hidden)),
+    ):
+        if size > MAX_TRAINING_FLOATS:
+            fail(
+                name,
+                value,
+                "sizes with restarts * steps and restarts * n_points * hidden at most "
+                f"MAX_TRAINING_FLOATS={MAX_TRAINING_FLOATS} (memory)",
+            )
     learning_rate = check_positive_finite("learning_rate", learning_rate)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         fail("seed", seed, "an integer >= 0")
@@ -491,6 +528,12 @@ def train_two_layer(
             v *= beta2
             v += (1.0 - beta2) * grad * grad
             p -= learning_rate * (m / correction1) / (np.sqrt(v / correction2) + ADAM_EPSILON)
+    if not all(np.all(np.isfinite(p)) for p in params):
+        fail(
+            "learning_rate",
+            learning_rate,
+            "a smaller step size: training diverged (weights became infinite or NaN)",
+        )
     networks = tuple(
         ReluNetwork([params[0][r], params[2][r]], [params[1][r], params[3][r]], exact=False)
         for r in range(restarts)
@@ -625,7 +668,7 @@ def fit_output_layer(net: ReluNetwork, points: npt.ArrayLike, labels: npt.ArrayL
         Fraction(1, 1)
     """
     _check_two_layer(net, hidden=2)
-    x = _check_points("points", points)
+    x = _check_points("points", points, limit=MAX_FLOAT_COORDINATE)
     y = _signs(_check_labels("labels", labels, x.shape[0]))
     lines = _hidden_lines(net)
     c, _ = _fit_lines(lines, x, y)
@@ -759,7 +802,7 @@ def search_max_accuracy(
         >>> result.accuracy
         Fraction(1, 1)
     """
-    x = _check_points("points", points)
+    x = _check_points("points", points, limit=MAX_FLOAT_COORDINATE)
     ys = _check_labels("labels", labels, x.shape[0])
     y = _signs(ys)
     budget = check_positive_finite("time_budget", time_budget)
@@ -835,7 +878,7 @@ def plot_decision_regions(
     """
     from reluapprox.plotting import new_figure, save_figure
 
-    x = _check_points("points", points)
+    x = _check_points("points", points, limit=MAX_FLOAT_COORDINATE)
     ys = _check_labels("labels", labels, x.shape[0])
     check_positive_int("resolution", resolution, minimum=10)
     lo, hi = x.min(axis=0), x.max(axis=0)
@@ -915,9 +958,22 @@ def plot_training_loss(
 #: ``|det| <= ORIENT_FILTER * (|t1| + |t2|)`` are recomputed exactly with Fractions.
 ORIENT_FILTER = 1e-15
 
-#: Coordinate differences of at least this size cannot make a float product underflow,
-#: so a product that is 0.0 is exactly 0 (one factor is an exact zero difference).
-NO_UNDERFLOW = 1e-150
+#: Largest coordinate magnitude accepted by the float-arithmetic functions (training,
+#: output-layer fits, the local search, plots).
+MAX_FLOAT_COORDINATE = 1e100
+
+#: Most float64 numbers one training array may hold (``restarts * steps`` loss values,
+#: ``restarts * n * hidden`` activations): 5e7 numbers are 400 MB.
+MAX_TRAINING_FLOATS = 5 * 10**7
+
+#: Largest CSV file :func:`load_classification_csv` reads (bytes): a device such as
+#: ``/dev/zero`` or a huge file is refused after reading this much.
+MAX_CSV_BYTES = 16 * 2**20
+
+#: Float products below this magnitude may have lost relative accuracy to underflow
+#: (``2**-968``: 53 bits above the smallest normal float); their signs are recomputed
+#: exactly unless a factor is an exact zero.
+SMALL_PRODUCT = 2.0**-968
 
 
 @dataclass(frozen=True)
@@ -949,28 +1005,39 @@ class ConvexRegionBound:
 
 
 class _Orientation:
-    """Signs of ``det(b - a, c - a)`` for float points, exact through a filter."""
+    """Signs of ``det(b - a, c - a)`` for float points, exact through a filter.
+
+    The points are first scaled by a power of two (exactly, when no coordinate loses
+    bits) so that the largest coordinate is about 1: products can then neither
+    overflow nor, for data of one scale, underflow. Every sign the float filter cannot
+    vouch for (a relative error bound, products that are not finite or tiny) is
+    recomputed in rational arithmetic; no sign is ever read off a NaN.
+    """
 
     def __init__(self, x: FloatArray) -> None:
-        self.x = x
+        self.x = _power_of_two_scaled(x)
         self.fallbacks = 0
-        diffs = np.abs(np.concatenate([np.diff(np.sort(x[:, 0])), np.diff(np.sort(x[:, 1]))]))
-        nonzero = diffs[diffs > 0]
-        self.zero_is_exact = bool(nonzero.size == 0 or nonzero.min() > NO_UNDERFLOW)
 
     def signs(self, a: IntArray, b: IntArray, c: IntArray) -> npt.NDArray[np.int8]:
         """Orientation signs for index arrays ``a, b, c`` (broadcast together)."""
         x = self.x
         a, b, c = np.broadcast_arrays(np.atleast_1d(a), np.atleast_1d(b), np.atleast_1d(c))
-        t1 = (x[b, 0] - x[a, 0]) * (x[c, 1] - x[a, 1])
-        t2 = (x[b, 1] - x[a, 1]) * (x[c, 0] - x[a, 0])
-        det = t1 - t2
-        out: npt.NDArray[np.int8] = np.sign(det).astype(np.int8)
-        unsure = np.abs(det) <= ORIENT_FILTER * (np.abs(t1) + np.abs(t2))
-        unsure &= (a != b) & (b != c) & (a != c)  # a repeated point: det is exactly 0.0
-        if self.zero_is_exact:
-            unsure &= ~((t1 == 0) & (t2 == 0))
-        for index in zip(*np.nonzero(unsure), strict=True):
+        with np.errstate(all="ignore"):
+            dxb, dyb = x[b, 0] - x[a, 0], x[b, 1] - x[a, 1]
+            dxc, dyc = x[c, 0] - x[a, 0], x[c, 1] - x[a, 1]
+            t1 = dxb * dyc
+            t2 = dyb * dxc
+            det = t1 - t2
+            sure = np.abs(det) > ORIENT_FILTER * (np.abs(t1) + np.abs(t2))  # False for NaN
+            for product, u, v in ((t1, dxb, dyc), (t2, dyb, dxc)):
+                sure &= (np.abs(product) >= SMALL_PRODUCT) | (u == 0) | (v == 0)
+                sure &= np.isfinite(product)
+        # a repeated point, or two exact zero products: det is exactly 0
+        zero = (
+            (a == b) | (b == c) | (a == c) | (((dxb == 0) | (dyc == 0)) & ((dyb == 0) | (dxc == 0)))
+        )
+        out: npt.NDArray[np.int8] = np.where(sure, np.sign(np.nan_to_num(det)), 0).astype(np.int8)
+        for index in zip(*np.nonzero(~sure & ~zero), strict=True):
             self.fallbacks += 1
             pa, pb, pc = (x[int(v[index])].tolist() for v in (a, b, c))
             fa = [Fraction(v) for v in pa]
@@ -979,6 +1046,23 @@ class _Orientation:
             ) * (Fraction(pc[0]) - fa[0])
             out[index] = (exact > 0) - (exact < 0)
         return out
+
+
+def _power_of_two_scaled(x: FloatArray) -> FloatArray:
+    """``x * 2**k`` with the largest ``|coordinate|`` in ``[0.5, 1)``, if that is exact.
+
+    Orientation signs do not change under scaling by a positive number; when some
+    coordinate would lose bits (data spanning more than the float exponent range),
+    ``x`` is returned unchanged and the exact fallback decides.
+    """
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    if peak == 0.0:
+        return x
+    exponent = math.frexp(peak)[1]
+    scaled = np.ldexp(x, -exponent)
+    if np.array_equal(np.ldexp(scaled, exponent), x):
+        return np.asarray(scaled, dtype=np.float64)
+    return x
 
 
 def _on_closed_ray_segment(x: FloatArray, p: int, v: int, q: int) -> bool:
