@@ -71,7 +71,7 @@ def _spatial(name: str, value: object, dims: int, *, minimum: int) -> tuple[int,
     for item in items:
         if isinstance(item, bool) or not isinstance(item, numbers.Integral):
             fail(name, value, expected)
-        if not minimum <= item <= MAX_SIZE:
+        if not minimum <= int(item) <= MAX_SIZE:
             fail(name, value, expected)
     return tuple(int(v) for v in items)  # type: ignore[call-overload]
 
