@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -22,6 +23,17 @@ SUBCOMMANDS: tuple[str, ...] = ("interpolate", "approximate", "verify", "twolaye
 
 def _load(name: str) -> ModuleType:
     return importlib.import_module(f"reluapprox.commands.{name}")
+
+
+#: Arguments that look like negative numbers, also with an exponent (``-1e3``):
+#: argparse reads them as values, not as options (its own pattern misses exponents).
+NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _allow_negative_numbers(parser: argparse.ArgumentParser) -> None:
+    # argparse decides with this (private, stable since Python 3.2) pattern whether
+    # "-1e3" is a value or an option; no option of reluapprox looks like a number.
+    parser._negative_number_matcher = NEGATIVE_NUMBER
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
         )
         module.add_arguments(command)
         command.set_defaults(_run=module.run)
+        for parser_of_action in (command, *_subparsers(command)):
+            _allow_negative_numbers(parser_of_action)
+    _allow_negative_numbers(parser)
     return parser
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The nested subcommand parsers of ``parser`` (``twolayer bound`` etc.)."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found += [child, *_subparsers(child)]
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:

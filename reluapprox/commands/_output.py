@@ -18,14 +18,40 @@ Examples:
 
 from __future__ import annotations
 
+import decimal
 import json
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 from reluapprox.errors import InvalidArgument
 
-__all__ = ["check_file_path", "check_folder", "check_plot_path", "write_json", "write_plot"]
+__all__ = [
+    "check_file_path",
+    "check_folder",
+    "check_plot_path",
+    "format_up",
+    "write_json",
+    "write_plot",
+]
+
+
+def format_up(value: float, digits: int = 6) -> str:
+    """``value`` with ``digits`` significant digits, rounded *up* (for printed bounds).
+
+    A bound printed rounded to nearest can fall below the proved bound.
+
+    Examples:
+        >>> format_up(0.0011111114), format_up(0.25), format_up(1e-300 / 3)
+        ('0.00111112', '0.25', '3.33334e-301')
+    """
+    if not math.isfinite(value) or value == 0:
+        return f"{value:g}"
+    exact = decimal.Decimal(value)  # the float's exact value
+    exponent = exact.adjusted() - digits + 1
+    rounded = exact.quantize(decimal.Decimal(1).scaleb(exponent), rounding=decimal.ROUND_CEILING)
+    return f"{float(rounded):.{digits}g}"  # prints the digits of ``rounded`` exactly
 
 
 def _refuse(option: str, path: Path, expected: str) -> InvalidArgument:

@@ -12,7 +12,13 @@ from reluapprox.approximation import (
     approximate,
     plot_approximation,
 )
-from reluapprox.commands._output import check_file_path, check_plot_path, write_json, write_plot
+from reluapprox.commands._output import (
+    check_file_path,
+    check_plot_path,
+    format_up,
+    write_json,
+    write_plot,
+)
 
 NAME = "approximate"
 HELP = "approximate g(x) within eps by a shallow ReLU network, with a certified bound"
@@ -108,8 +114,10 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write("\r" + " " * 50 + "\r")
     print(f"g:         {res.target.description} on [{res.domain[0]:g}, {res.domain[1]:g}]")
     print(f"neurons:   {res.n_neurons}")
-    print(f"bound:     {res.bound:.6g}  (max |g - f| <= bound < eps = {res.eps:g})")
+    print(f"bound:     {format_up(res.bound)}  (max |g - f| <= bound < eps = {res.eps!r})")
     print(f"certified: {res.certified}")
+    if res.conditional is not None:
+        print(f"condition: {res.conditional}")
     print(f"method:    {res.method}")
     print(f"time:      {res.seconds:.2f} s")
     if args.json is not None:

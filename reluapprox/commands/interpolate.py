@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,12 +23,30 @@ example:
 """
 
 
+#: Longest number accepted on the command line, and largest decimal exponent: the
+#: exact value of ``1e100000000`` is never computed.
+MAX_NUMBER_CHARACTERS = 400
+MAX_DECIMAL_EXPONENT = 400
+
+
 def parse_rational(name: str, text: str) -> Fraction:
-    """Parse ``"3"``, ``"-0.25"`` or ``"1/3"`` exactly; raise InvalidArgument otherwise."""
+    """Parse ``"3"``, ``"-0.25"`` or ``"1/3"`` exactly; raise InvalidArgument otherwise.
+
+    Examples:
+        >>> parse_rational("--xs[0]", "1e-3"), parse_rational("--xs[1]", "-1/3")
+        (Fraction(1, 1000), Fraction(-1, 3))
+    """
+    expected = "an integer, a decimal such as 0.25 or a fraction such as 1/3"
+    text = text.strip()
+    if len(text) > MAX_NUMBER_CHARACTERS:
+        fail(name, text, f"{expected}, at most {MAX_NUMBER_CHARACTERS} characters")
+    exponent = re.search(r"[eE]([+-]?\d+)$", text)
+    if exponent is not None and abs(int(exponent.group(1))) > MAX_DECIMAL_EXPONENT:
+        fail(name, text, f"{expected}, with a decimal exponent of at most {MAX_DECIMAL_EXPONENT}")
     try:
-        return Fraction(text.strip())
+        return Fraction(text)
     except (ValueError, ZeroDivisionError):
-        fail(name, text, "an integer, a decimal such as 0.25 or a fraction such as 1/3")
+        fail(name, text, expected)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from reluapprox.commands._output import check_folder, write_json, write_plot
+from reluapprox.commands._output import check_folder, format_up, write_json, write_plot
 
 NAME = "twolayer"
 HELP = "two-layer ReLU classifiers (2-h-2): exact Ex 1a network, training on CSV data"
@@ -260,7 +260,7 @@ def _bound(args: argparse.Namespace) -> int:
         )
     print(
         f"every 2-2-2 network classifies at most {bound.correct} of {bound.n} points "
-        f"correctly: accuracy <= {100 * float(bound.accuracy):.1f}% (certified: exact "
+        f"correctly: accuracy <= {format_up(100 * float(bound.accuracy), 4)}% (certified: exact "
         f"orientation tests, {bound.exact_fallbacks} rational fallbacks)"
     )
     return 0
