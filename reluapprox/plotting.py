@@ -101,6 +101,17 @@ def save_figure(figure: Figure, path: str | Path) -> Path:
     return out
 
 
+def _plottable(name: str, values: Sequence[int | Fraction | float]) -> list[float]:
+    """``values`` as floats; InvalidArgument naming the first beyond the float64 range."""
+    out: list[float] = []
+    for k, value in enumerate(values):
+        try:
+            out.append(float(value))
+        except OverflowError:
+            fail(f"{name}[{k}]", value, "a value within the float64 range to plot (|v| < 1.8e308)")
+    return out
+
+
 def plot_interpolation(
     net: ShallowNetwork,
     xs: Sequence[int | Fraction | float],
@@ -109,23 +120,33 @@ def plot_interpolation(
     *,
     title: str | None = None,
 ) -> Path:
-    """Plot the data points, the interpolating network and its neurons ``relu(x - x_k)``."""
+    """Plot the data points, the interpolating network and its neurons ``relu(x - x_k)``.
+
+    Raises:
+        InvalidArgument: for data or weights beyond the float64 range (they cannot be
+            drawn), naming the entry.
+    """
+    x_float = _plottable("xs", xs)
+    y_float = _plottable("ys", ys)
+    w_float = _plottable("net.weights", net.weights)
+    x_lo, x_hi = x_float[0], x_float[-1]
+    pad = 0.15 * (x_hi - x_lo)
+    if not np.isfinite(pad) or not np.isfinite(x_hi + pad) or not np.isfinite(x_lo - pad):
+        fail("xs", xs, "nodes spanning less than about 1.5e308 (the plot range overflows)")
     figure = new_figure(nrows=1, ncols=2, size=(10.0, 3.8))
     left, right = figure.axes
-    x_lo, x_hi = float(xs[0]), float(xs[-1])
-    pad = 0.15 * (x_hi - x_lo)
     grid = np.linspace(x_lo - pad, x_hi + pad, 801)
     left.plot(grid, net(grid), color="C0", label="network f")
-    left.plot([float(v) for v in xs], [float(v) for v in ys], "o", color="C3", label="data")
+    left.plot(x_float, y_float, "o", color="C3", label="data")
     for t in net.knots:
         left.axvline(float(t), color="0.85", lw=0.8, zorder=0)
     left.set_xlabel("x")
     left.set_title(title or f"interpolant with {net.n_neurons} neurons")
     left.legend()
-    for k, (t, w) in enumerate(zip(net.knots, net.weights, strict=True)):
+    for k, (t, w) in enumerate(zip(net.knots, w_float, strict=True)):
         if k >= 8:
             break
-        right.plot(grid, float(w) * np.maximum(grid - float(t), 0.0), label=f"w{k} relu(x - x{k})")
+        right.plot(grid, w * np.maximum(grid - float(t), 0.0), label=f"w{k} relu(x - x{k})")
     right.set_xlabel("x")
     right.set_title("weighted neurons")
     right.legend(fontsize="small")

@@ -518,16 +518,17 @@ def train_two_layer(
     second = [np.zeros_like(p) for p in params]
     beta1, beta2 = ADAM_BETAS
     losses = np.empty((restarts, steps), dtype=np.float64)
-    for step in range(1, steps + 1):
-        losses[:, step - 1], grads = _loss_and_gradients(params, x, y)
-        correction1 = 1.0 - beta1**step
-        correction2 = 1.0 - beta2**step
-        for p, m, v, grad in zip(params, first, second, grads, strict=True):
-            m *= beta1
-            m += (1.0 - beta1) * grad
-            v *= beta2
-            v += (1.0 - beta2) * grad * grad
-            p -= learning_rate * (m / correction1) / (np.sqrt(v / correction2) + ADAM_EPSILON)
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+        for step in range(1, steps + 1):
+            losses[:, step - 1], grads = _loss_and_gradients(params, x, y)
+            correction1 = 1.0 - beta1**step
+            correction2 = 1.0 - beta2**step
+            for p, m, v, grad in zip(params, first, second, grads, strict=True):
+                m *= beta1
+                m += (1.0 - beta1) * grad
+                v *= beta2
+                v += (1.0 - beta2) * grad * grad
+                p -= learning_rate * (m / correction1) / (np.sqrt(v / correction2) + ADAM_EPSILON)
     if not all(np.all(np.isfinite(p)) for p in params):
         fail(
             "learning_rate",
