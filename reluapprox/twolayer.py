@@ -43,6 +43,7 @@ from __future__ import annotations
 import csv
 import itertools
 import math
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -314,6 +315,8 @@ def load_classification_csv(path: str | Path) -> ClassificationData:
         >>> data.points.tolist(), data.labels.tolist()
         ([[1.0, 0.0], [0.0, 1.0]], [1, 2])
     """
+    if not isinstance(path, (str, os.PathLike)):
+        fail("path", path, "a file path (str or pathlib.Path)")
     source = Path(path)
     try:
         with source.open("rb") as handle:
