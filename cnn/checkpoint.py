@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import reprlib
 import struct
 import warnings
 from collections.abc import Mapping
@@ -57,6 +58,9 @@ DIGEST_KEY = "digest"
 
 _UNSEALED_FORMATS = ("cnn-checkpoint-v1",)
 _MAX_DEPTH = 32  # a cnn checkpoint nests 6 deep (optimizer state); more is not one
+_SHORT = reprlib.Repr()  # short reprs of hostile values in messages
+_SHORT.maxlevel, _SHORT.maxdict, _SHORT.maxlist = 3, 4, 4
+_SHORT.maxstring = _SHORT.maxother = 40
 
 
 def _encode(value: object, h: Any, depth: int) -> None:
@@ -149,8 +153,11 @@ def safe_load(path: Path, *, name: str) -> object:
 
 
 def field_error(path: Path, name: str, value: object, expected: str) -> DataError:
-    """The :class:`DataError` for entry ``name`` of the checkpoint at ``path``."""
-    shown = repr(value) if not isinstance(value, torch.Tensor) else f"a tensor {value.shape}"
+    """The :class:`DataError` for entry ``name`` of the checkpoint at ``path`` (one line)."""
+    if isinstance(value, torch.Tensor):
+        shown = f"<tensor of shape {tuple(value.shape)}>"
+    else:  # abbreviated (reprlib), on one line (a nested tensor's repr has several)
+        shown = " ".join(_SHORT.repr(value).split())
     if len(shown) > 120:
         shown = shown[:117] + "..."
     return DataError(f"checkpoint {path}: {name}={shown} is invalid: expected {expected}")

@@ -531,7 +531,24 @@ def _restore(
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     gen: torch.Generator,
 ) -> None:
-    """Load the states of a training checkpoint; a state that does not fit is named."""
+    """Load the states of a training checkpoint; a state that does not fit is named.
+
+    The optimizer's parameter groups and the scheduler's state must have the structure
+    (keys, lengths and types) of those just made for the same configuration: torch
+    would accept other values and fail only later, in the middle of an epoch.
+    """
+    fresh = {
+        "optimizer": _structure(optimizer.state_dict()["param_groups"]),
+        "scheduler": _structure(scheduler.state_dict()),
+    }
+    saved = {
+        "optimizer": _structure(ckpt["optimizer"]["param_groups"]),
+        "scheduler": _structure(ckpt["scheduler"]),
+    }
+    kinds = {"optimizer": type(optimizer).__name__, "scheduler": type(scheduler).__name__}
+    for name, expected in fresh.items():
+        if saved[name] != expected:
+            raise field_error(path, name, ckpt[name], f"the state of a {kinds[name]} {name}")
     steps: list[tuple[str, Callable[[Any], object]]] = [
         ("model", model.load_state_dict),
         ("optimizer", optimizer.load_state_dict),
@@ -546,6 +563,15 @@ def _restore(
             raise field_error(
                 path, name, ckpt[name], f"a state that fits the model ({_first_line(exc)})"
             ) from None
+
+
+def _structure(value: object) -> object:
+    """The keys, lengths and types of nested dicts and lists, the values left out."""
+    if isinstance(value, dict):
+        return {k: _structure(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_structure(v) for v in value])
+    return "tensor" if isinstance(value, torch.Tensor) else type(value).__name__
 
 
 def _first_line(exc: BaseException) -> str:
@@ -645,8 +671,10 @@ def _train(
     model = build_model(config.arch, budget=config.budget)
     if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
         if config.batch_size < 2:
-            fail("batch_size", config.batch_size, f"an integer >= 2 for {config.arch!r}, which "
-                 "has batch normalisation (a batch of one image has no variance)")  # fmt: skip
+            why = "has batch normalisation (a batch of one image has no variance)"
+            fail(
+                "batch_size", config.batch_size, f"an integer >= 2 for {config.arch!r}, which {why}"
+            )
         if n_train < 2:
             raise DataError(
                 f"the training set holds {n_train} image; {config.arch!r} has batch "

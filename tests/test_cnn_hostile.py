@@ -242,13 +242,15 @@ def test_resume_with_a_state_that_does_not_fit_is_named(tmp_path: Path) -> None:
     ckpt = read_checkpoint(tmp_path / "model.pt")
     for field, value in (
         ("optimizer", {"state": {}, "param_groups": []}),
+        ("optimizer", ckpt["optimizer"] | {"param_groups": [{"lr": "fast"}, {}]}),
+        ("scheduler", ckpt["scheduler"] | {"total_steps": "many"}),
         ("generator", torch.zeros(3, dtype=torch.uint8)),
         ("scheduler", [0]),
         ("wall_time_s", float("nan")),
         ("n_train", None),
     ):
         torch.save(seal(ckpt | {field: value}), tmp_path / "model.pt")
-        with pytest.raises(DataError, match=rf"model.pt: {field}=.* is invalid"):
+        with pytest.raises(DataError, match=rf"model.pt: {field}=[^\n]* is invalid"):
             train(config, _data(64), tmp_path, resume=True, progress=False, plots=False)
 
 
