@@ -1,7 +1,8 @@
 """Command line: ``python -m cnn {summary,train,reproduce,plot,evaluate,export}``.
 
-Exit status: 0 on success, 1 for data or checkpoint errors and over-budget models, 2 for
-invalid arguments (argparse's own convention).
+Exit status: 0 on success, 1 for data or checkpoint errors (a damaged or crafted
+checkpoint included), over-budget models and files that cannot be written, 2 for invalid
+arguments (argparse's own convention). Every error is one line on standard error.
 """
 
 from __future__ import annotations
@@ -340,6 +341,9 @@ def _reproduce(args: argparse.Namespace) -> int:
     check_positive_int("--seed", args.seed, minimum=0)
     check_positive_int("--threads", args.threads)
     plan = phase_plan(recipe, args.out, seed=args.seed, threads=args.threads)
+    # --out itself must be a directory or a path where one can be made (resume=True: the
+    # earlier-run check belongs to the phases' directories, below)
+    check_output_dir(args.out, resume=True, overwrite=False, name="--out")
     n_parameters = []
     for directory, config in plan:  # every model within its budget, no run replaced
         n_parameters.append(count_parameters(build_model(config.arch, budget=config.budget)))
@@ -466,5 +470,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except (DataError, BudgetExceeded, ReluApproxError) as exc:
+        print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. a --dest under a file, a full disk, no permission
         print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
         return 1

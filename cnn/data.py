@@ -11,9 +11,11 @@ The four official files (``train-images-idx3-ubyte.gz``, ``train-labels-idx1-uby
 A directory may hold the files directly, or in torchvision's layout
 ``DIR/FashionMNIST/raw/`` (what ``--download`` produces), compressed (``.gz``) or not.
 
-Every file is verified before use: it is decompressed in memory, its IDX header is
-checked (magic number ``0x00000803`` for images and ``0x00000801`` for labels, 28x28
-images), its length must match the header exactly, and the counts must be 60,000
+Every file is verified before use: it is decompressed in memory as a stream, its IDX
+header is checked first (magic number ``0x00000803`` for images and ``0x00000801`` for
+labels, 28x28 images, at most 60,000 items), then exactly the length the header declares
+is read and the file must end there (a file that decompresses to more is refused without
+reading on, so a "gzip bomb" cannot fill the memory), and the counts must be 60,000
 (train) and 10,000 (test). For the official data the MD5 of the *decompressed* content is
 checked as well (the ``.gz`` files themselves differ between distributions, e.g. Debian
 recompresses them, so their checksums are not used).
@@ -34,6 +36,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import torch
 
@@ -43,6 +46,7 @@ __all__ = [
     "DEBIAN_DIR",
     "ENV_VAR",
     "FILES",
+    "MAX_COUNT",
     "MEAN",
     "STD",
     "FashionMNIST",
@@ -164,25 +168,32 @@ def find_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
     )
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                return f.read()
-        return path.read_bytes()
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(
-            f"cannot read {path}: {exc} (the file is corrupt or truncated); {_HOW_TO_GET}"
-        ) from exc
+MAX_COUNT = 60000
+"""The most items an IDX file may declare: the size of the Fashion-MNIST training set.
+
+It bounds what :func:`read_idx` reads (47 MB of images), whatever a header declares."""
+
+
+def _open(path: Path) -> BinaryIO | gzip.GzipFile:
+    if path.suffix == ".gz":
+        return gzip.GzipFile(path, "rb")
+    return path.open("rb")
 
 
 def read_idx(path: Path, *, kind: str, expected_count: int | None = None) -> tuple[bytes, IdxInfo]:
     """Read and verify one IDX file (gzip-compressed if its name ends with ``.gz``).
 
+    The file is read as a stream: the header first, which fixes the length of the
+    content (at most :data:`MAX_COUNT` items), then exactly that many bytes and one more
+    to see that the file ends there. A file that decompresses to more (a "gzip bomb",
+    megabytes that expand to gigabytes) is refused as soon as that extra byte appears,
+    so memory stays bounded by the declared size.
+
     Args:
         path: The file.
         kind: ``"images"`` (magic ``0x803``, 28x28) or ``"labels"`` (magic ``0x801``).
-        expected_count: The number of items the file must hold, or ``None`` for any.
+        expected_count: The number of items the file must hold, or ``None`` for any
+            up to :data:`MAX_COUNT`.
 
     Returns:
         The decompressed content and its verified header.
@@ -190,20 +201,59 @@ def read_idx(path: Path, *, kind: str, expected_count: int | None = None) -> tup
     Raises:
         DataError: The file is missing, not gzip, truncated, too long, has the wrong
             magic number, image size or count, or labels outside 0..9.
+
+    Examples:
+        >>> import gzip, struct, tempfile
+        >>> from pathlib import Path
+        >>> path = Path(tempfile.mkdtemp()) / "labels.gz"
+        >>> _ = path.write_bytes(gzip.compress(struct.pack(">II", 0x801, 3) + bytes([7, 0, 9])))
+        >>> read_idx(path, kind="labels")[1].count
+        3
     """
     if kind not in ("images", "labels"):
         raise InvalidArgument(f"kind={kind!r} is invalid: expected 'images' or 'labels'")
     if not path.is_file():
         raise DataError(f"missing file {path}; {_HOW_TO_GET}")
-    data = _read_bytes(path)
     magic = IMAGE_MAGIC if kind == "images" else LABEL_MAGIC
     header_len = 16 if kind == "images" else 8
-    if len(data) < header_len:
+    try:
+        with _open(path) as f:
+            header = f.read(header_len)
+            if len(header) < header_len:
+                raise DataError(
+                    f"{path} is truncated: {len(header)} bytes, less than the {header_len}-byte "
+                    f"IDX header; {_HOW_TO_GET}"
+                )
+            expected_len = _check_header(path, header, kind, magic, expected_count)
+            body = f.read(expected_len - header_len)
+            count = (expected_len - header_len) // (28 * 28 if kind == "images" else 1)
+            if len(body) < expected_len - header_len:
+                raise DataError(
+                    f"{path} is truncated: {header_len + len(body)} bytes after decompression, "
+                    f"expected {expected_len} for {count} {kind}; {_HOW_TO_GET}"
+                )
+            if f.read(1):
+                raise DataError(
+                    f"{path} is too long: more than the {expected_len} bytes (after "
+                    f"decompression) that its header declares for {count} {kind}; reading "
+                    f"stopped there; {_HOW_TO_GET}"
+                )
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(
-            f"{path} is truncated: {len(data)} bytes, less than the {header_len}-byte IDX "
-            f"header; {_HOW_TO_GET}"
-        )
-    (found_magic, count) = struct.unpack(">II", data[:8])
+            f"cannot read {path}: {exc} (the file is corrupt or truncated); {_HOW_TO_GET}"
+        ) from exc
+    data = header + body
+    if kind == "labels" and count > 0 and max(body) > 9:
+        raise DataError(f"{path} holds labels outside 0..9; {_HOW_TO_GET}")
+    md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    return data, IdxInfo(path, kind, count, md5)
+
+
+def _check_header(
+    path: Path, header: bytes, kind: str, magic: int, expected_count: int | None
+) -> int:
+    """Check an IDX header; return the length of the whole file it declares."""
+    (found_magic, count) = struct.unpack(">II", header[:8])
     if found_magic != magic:
         raise DataError(
             f"{path} has IDX magic number 0x{found_magic:08x}, expected 0x{magic:08x} for "
@@ -211,23 +261,18 @@ def read_idx(path: Path, *, kind: str, expected_count: int | None = None) -> tup
         )
     item = 1
     if kind == "images":
-        rows, cols = struct.unpack(">II", data[8:16])
+        rows, cols = struct.unpack(">II", header[8:16])
         if (rows, cols) != (28, 28):
             raise DataError(f"{path} holds {rows}x{cols} images, expected 28x28; {_HOW_TO_GET}")
         item = 28 * 28
     if expected_count is not None and count != expected_count:
         raise DataError(f"{path} declares {count} {kind}, expected {expected_count}; {_HOW_TO_GET}")
-    expected_len = header_len + count * item
-    if len(data) != expected_len:
-        what = "truncated" if len(data) < expected_len else "too long"
+    if count > MAX_COUNT:
         raise DataError(
-            f"{path} is {what}: {len(data)} bytes after decompression, expected {expected_len} "
-            f"for {count} {kind}; {_HOW_TO_GET}"
+            f"{path} declares {count} {kind}, more than {MAX_COUNT} (the Fashion-MNIST "
+            f"training set); {_HOW_TO_GET}"
         )
-    if kind == "labels" and count > 0 and max(data[header_len:]) > 9:
-        raise DataError(f"{path} holds labels outside 0..9; {_HOW_TO_GET}")
-    md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
-    return data, IdxInfo(path, kind, count, md5)
+    return len(header) + int(count) * item
 
 
 def default_cache_dir() -> Path:

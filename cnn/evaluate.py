@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from cnn.checkpoint import seal
 from cnn.data import FashionMNIST
 from cnn.models import build_model, count_parameters, count_statistics
 from cnn.train import CHECKPOINT_FORMAT, evaluate_tensors, load_checkpoint, normalise, save_atomic
@@ -46,11 +47,14 @@ CLASSES = (
 def load_model(checkpoint: str | os.PathLike[str]) -> tuple[torch.nn.Module, dict[str, Any]]:
     """Rebuild the model stored in ``checkpoint`` (loaded with ``weights_only=True``).
 
+    The checkpoint's digest and entries are checked first (:func:`cnn.train.load_checkpoint`).
+
     Returns:
         The model in eval mode and the checkpoint dictionary.
 
     Raises:
-        DataError: The file is missing, corrupt or its weights do not fit its architecture.
+        DataError: The file is missing, corrupt, damaged (its digest does not match), or
+            its weights do not fit its architecture.
         BudgetExceeded: The stored architecture is over the budget it was trained with.
     """
     ckpt = load_checkpoint(checkpoint)
@@ -59,7 +63,8 @@ def load_model(checkpoint: str | os.PathLike[str]) -> tuple[torch.nn.Module, dic
     try:
         model.load_state_dict(ckpt["model"])
     except (RuntimeError, KeyError) as exc:
-        raise DataError(f"checkpoint {checkpoint} does not fit {ckpt['arch']!r}: {exc}") from exc
+        text = " ".join(str(exc).split())[:300]  # torch's message runs to several lines
+        raise DataError(f"checkpoint {checkpoint} does not fit {ckpt['arch']!r}: {text}") from None
     model.eval()
     return model, ckpt
 
@@ -161,6 +166,6 @@ def export_weights(
     }
     base = Path(dest)
     pt, js = base.with_suffix(".pt"), base.with_suffix(".json")
-    save_atomic(slim, pt)
+    save_atomic(seal(slim), pt)
     js.write_text(json.dumps(summary, indent=2) + "\n")
     return pt, js

@@ -30,8 +30,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from cnn.checkpoint import CHECKPOINT_FORMAT, field_error, read_checkpoint, safe_load, seal
 from cnn.data import MEAN, STD, FashionMNIST, write_atomic
 from cnn.models import (
+    ARCHITECTURES,
     DEFAULT_ARCH,
     DEFAULT_BUDGET,
     build_model,
@@ -54,6 +56,7 @@ __all__ = [
     "STD",
     "EpochMetrics",
     "TrainConfig",
+    "batch_bounds",
     "check_output_dir",
     "distillation_loss",
     "evaluate_tensors",
@@ -67,7 +70,6 @@ __all__ = [
     "write_metrics_csv",
 ]
 
-CHECKPOINT_FORMAT = "cnn-checkpoint-v1"
 METRIC_COLUMNS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
 OPTIMIZERS = ("adamw", "sgd")
@@ -122,6 +124,8 @@ class TrainConfig:
             fail("init_from", self.init_from, "None or the path of a checkpoint (model.pt)")
         if not isinstance(self.precise_bn, bool):
             fail("precise_bn", self.precise_bn, "True or False")
+        if self.precise_bn and self.batch_size < 2:
+            fail("batch_size", self.batch_size, "an integer >= 2 with precise_bn")
         check_positive_finite("temperature", self.temperature)
         alpha = check_finite_real("alpha", self.alpha)
         if not 0 <= alpha <= 1:
@@ -216,10 +220,7 @@ def recalibrate_batch_norm(model: nn.Module, images: torch.Tensor, *, batch_size
     n = images.shape[0]
     if n < 2:
         fail("images", tuple(images.shape), "a batch of at least two images")
-    # Batch boundaries; a last batch of one image (no variance) joins the one before it.
-    bounds = [*range(0, n, batch_size), n]
-    if bounds[-1] - bounds[-2] == 1:
-        del bounds[-2]
+    bounds = batch_bounds(n, batch_size)  # a last batch of one joins the one before it
     layers = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not layers:
         model.eval()
@@ -256,10 +257,7 @@ def load_teacher_logits(path: str | os.PathLike[str], n_train: int) -> torch.Ten
             f"distil_from={str(p)!r}: no such file; write a teacher's logits with "
             "`python benchmarks/cnn_screen.py --arch teacher --no-budget --save-train-logits PATH`"
         )
-    try:
-        logits = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for corrupt files
-        raise DataError(f"distil_from={str(p)!r} cannot be read: {exc}") from exc
+    logits = safe_load(p, name=f"distil_from={str(p)!r}")
     if (
         not isinstance(logits, torch.Tensor)
         or not logits.is_floating_point()
@@ -314,22 +312,96 @@ def save_atomic(obj: object, path: Path) -> None:
     write_atomic(path, buffer.getvalue())
 
 
-def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Load a checkpoint written by :func:`train` (or a weights file) with ``weights_only``.
+def load_checkpoint(path: str | os.PathLike[str], *, training: bool = False) -> dict[str, Any]:
+    """Load a checkpoint written by :func:`train` (or a weights file) and check it.
+
+    The file is read with ``weights_only`` and its digest verified
+    (:func:`cnn.checkpoint.read_checkpoint`); then every entry that is used is checked:
+    ``arch`` (a known architecture), ``config`` (a valid :class:`TrainConfig` of that
+    architecture), ``model`` (names to tensors), ``n_parameters``, ``epoch`` and
+    ``metrics`` (one :class:`EpochMetrics` per epoch).
+
+    Args:
+        path: The file.
+        training: Also require what ``resume`` needs: the ``optimizer``, ``scheduler``,
+            ``generator`` and ``torch_rng`` states, ``wall_time_s`` and the data sizes
+            ``n_train`` and ``n_test`` (a weights file written by
+            :func:`cnn.evaluate.export_weights` has none of them).
 
     Raises:
-        DataError: The file is missing, unreadable or not a cnn checkpoint.
+        DataError: The file is missing, unreadable, damaged or not a cnn checkpoint, or
+            an entry is missing or of the wrong kind (the message names file and entry).
     """
     p = Path(path)
-    if not p.is_file():
-        raise DataError(f"checkpoint {p} does not exist; train a model with `python -m cnn train`")
+    ckpt = read_checkpoint(p)
+    arch = ckpt.get("arch")
+    if not isinstance(arch, str) or arch not in ARCHITECTURES:
+        raise field_error(p, "arch", arch, f"one of {sorted(ARCHITECTURES)}")
+    config = ckpt.get("config")
+    if not isinstance(config, dict) or not all(isinstance(k, str) for k in config):
+        raise field_error(p, "config", config, "a dict of training settings")
     try:
-        ckpt = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for corrupt files
-        raise DataError(f"checkpoint {p} cannot be read: {exc}") from exc
-    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
-        raise DataError(f"{p} is not a cnn checkpoint (expected format {CHECKPOINT_FORMAT!r})")
+        saved = TrainConfig.from_dict(config)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"checkpoint {p}: config: {exc}") from None
+    if saved.arch != arch:
+        raise field_error(p, "config", config, f"the settings of arch={arch!r}")
+    model = ckpt.get("model")
+    if not isinstance(model, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in model.items()
+    ):
+        raise field_error(p, "model", model, "a state dict (parameter names to tensors)")
+    for name in ("n_parameters", "epoch"):
+        value = ckpt.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise field_error(p, name, value, "an integer >= 0")
+    metrics = ckpt.get("metrics")
+    columns = set(METRIC_COLUMNS)
+    if (
+        not isinstance(metrics, list)
+        or len(metrics) != ckpt["epoch"]
+        or not all(isinstance(m, dict) and set(m) == columns for m in metrics)
+        or not all(_is_number(v) for m in metrics for v in m.values())
+    ):
+        raise field_error(
+            p, "metrics", metrics, f"a list of {ckpt['epoch']} dicts with keys {METRIC_COLUMNS}"
+        )
+    if training:
+        _check_training_entries(p, ckpt)
     return ckpt
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_training_entries(p: Path, ckpt: dict[str, Any]) -> None:
+    """Check the entries that only a training checkpoint (``model.pt`` of a run) has."""
+    if "optimizer" not in ckpt:
+        raise DataError(
+            f"checkpoint {p} has no optimizer state: it is a weights file (as written by "
+            "`python -m cnn export`), not the model.pt of a run, and cannot be resumed"
+        )
+    optimizer = ckpt["optimizer"]
+    if not (
+        isinstance(optimizer, dict)
+        and isinstance(optimizer.get("state"), dict)
+        and isinstance(optimizer.get("param_groups"), list)
+    ):
+        raise field_error(p, "optimizer", optimizer, "an optimizer state dict")
+    if not isinstance(ckpt.get("scheduler"), dict):
+        raise field_error(p, "scheduler", ckpt.get("scheduler"), "a scheduler state dict")
+    for name in ("generator", "torch_rng"):
+        value = ckpt.get(name)
+        if not isinstance(value, torch.Tensor) or value.dtype != torch.uint8 or value.ndim != 1:
+            raise field_error(p, name, value, "a random generator state (a uint8 tensor)")
+    wall = ckpt.get("wall_time_s")
+    if not isinstance(wall, int | float) or isinstance(wall, bool) or not 0 <= wall < math.inf:
+        raise field_error(p, "wall_time_s", wall, "a finite number of seconds >= 0")
+    for name in ("n_train", "n_test"):
+        value = ckpt.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise field_error(p, name, value, "an integer >= 0 (the size of the data)")
 
 
 def load_initial_weights(model: nn.Module, path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -369,10 +441,17 @@ def check_output_dir(
     ``resume``, or discarded on purpose with ``overwrite``, never replaced by accident.
 
     Raises:
-        InvalidArgument: ``out_dir/model.pt`` exists and neither option is set (the error
-            names ``name``).
+        InvalidArgument: ``out_dir`` is a file or lies under one, or ``out_dir/model.pt``
+            exists and neither option is set (the error names ``name``).
     """
-    if not (resume or overwrite) and (Path(out_dir) / "model.pt").is_file():
+    out = Path(out_dir)
+    for path in (out, *out.parents):  # the nearest existing ancestor must be a directory
+        if path.exists() or path.is_symlink():
+            if not path.is_dir():
+                what = "it is a file" if path == out else f"{path} is a file"
+                fail(name, str(out_dir), f"a directory, or a path where one can be made ({what})")
+            break
+    if not (resume or overwrite) and (out / "model.pt").is_file():
         fail(
             name,
             str(out_dir),
@@ -397,8 +476,11 @@ def _make_scheduler(
     optimizer: torch.optim.Optimizer, config: TrainConfig, total_steps: int
 ) -> torch.optim.lr_scheduler.LRScheduler:
     if config.schedule == "onecycle":
+        # torch divides by zero when pct_start * total_steps == 1 (a warm-up of one step,
+        # which ends where it starts): with 4 steps in all the warm-up takes 30 %
+        pct_start = 0.3 if total_steps == 4 else 0.25
         return torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=config.lr, total_steps=total_steps, pct_start=0.25
+            optimizer, max_lr=config.lr, total_steps=total_steps, pct_start=pct_start
         )
     if config.schedule == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(
@@ -423,6 +505,78 @@ def write_metrics_csv(path: Path, history: Sequence[EpochMetrics]) -> None:
             ]
         )
     write_atomic(path, buffer.getvalue().encode())
+
+
+def batch_bounds(n: int, batch_size: int) -> list[int]:
+    """Where the mini-batches of an epoch of ``n`` images start, and ``n`` at the end.
+
+    Batches of ``batch_size`` images in order; a last batch of one image (which batch
+    normalisation cannot use in training: it has no variance) joins the one before it.
+
+    Examples:
+        >>> batch_bounds(10, 4), batch_bounds(9, 4), batch_bounds(3, 1)
+        ([0, 4, 8, 10], [0, 4, 9], [0, 1, 2, 3])
+    """
+    bounds = [*range(0, n, batch_size), n]
+    if batch_size > 1 and len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
+        del bounds[-2]
+    return bounds
+
+
+def _restore(
+    path: Path,
+    ckpt: dict[str, Any],
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    gen: torch.Generator,
+) -> None:
+    """Load the states of a training checkpoint; a state that does not fit is named.
+
+    The optimizer's parameter groups and the scheduler's state must have the structure
+    (keys, lengths and types) of those just made for the same configuration: torch
+    would accept other values and fail only later, in the middle of an epoch.
+    """
+    fresh = {
+        "optimizer": _structure(optimizer.state_dict()["param_groups"]),
+        "scheduler": _structure(scheduler.state_dict()),
+    }
+    saved = {
+        "optimizer": _structure(ckpt["optimizer"]["param_groups"]),
+        "scheduler": _structure(ckpt["scheduler"]),
+    }
+    kinds = {"optimizer": type(optimizer).__name__, "scheduler": type(scheduler).__name__}
+    for name, expected in fresh.items():
+        if saved[name] != expected:
+            raise field_error(path, name, ckpt[name], f"the state of a {kinds[name]} {name}")
+    steps: list[tuple[str, Callable[[Any], object]]] = [
+        ("model", model.load_state_dict),
+        ("optimizer", optimizer.load_state_dict),
+        ("scheduler", scheduler.load_state_dict),
+        ("generator", gen.set_state),
+        ("torch_rng", torch.set_rng_state),
+    ]
+    for name, load in steps:
+        try:
+            load(ckpt[name])
+        except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as exc:
+            raise field_error(
+                path, name, ckpt[name], f"a state that fits the model ({_first_line(exc)})"
+            ) from None
+
+
+def _structure(value: object) -> object:
+    """The keys, lengths and types of nested dicts and lists, the values left out."""
+    if isinstance(value, dict):
+        return {k: _structure(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_structure(v) for v in value])
+    return "tensor" if isinstance(value, torch.Tensor) else type(value).__name__
+
+
+def _first_line(exc: BaseException) -> str:
+    """The message of ``exc`` on one line (torch's run to several), at most 160 characters."""
+    return " ".join(str(exc).split())[:160] or type(exc).__name__
 
 
 ProgressFactory = Callable[..., Any]
@@ -506,13 +660,26 @@ def _train(
 ) -> dict[str, Any]:
     ckpt_path = out / "model.pt"
 
-    n_train = data.train_images.shape[0]
+    n_train = int(data.train_images.shape[0])
+    n_test = int(data.test_images.shape[0])
     if n_train == 0:
         raise DataError("the training set is empty")
-    steps_per_epoch = math.ceil(n_train / config.batch_size)
+    bounds = batch_bounds(n_train, config.batch_size)
+    steps_per_epoch = len(bounds) - 1
 
     torch.manual_seed(config.seed)
     model = build_model(config.arch, budget=config.budget)
+    if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
+        if config.batch_size < 2:
+            why = "has batch normalisation (a batch of one image has no variance)"
+            fail(
+                "batch_size", config.batch_size, f"an integer >= 2 for {config.arch!r}, which {why}"
+            )
+        if n_train < 2:
+            raise DataError(
+                f"the training set holds {n_train} image; {config.arch!r} has batch "
+                "normalisation, which needs batches of at least two"
+            )
     resuming = resume and ckpt_path.is_file()
     if config.init_from is not None and not resuming:
         load_initial_weights(model, config.init_from)
@@ -524,16 +691,18 @@ def _train(
     elapsed = 0.0
 
     if resuming:
-        ckpt = load_checkpoint(ckpt_path)
+        ckpt = load_checkpoint(ckpt_path, training=True)
         saved = TrainConfig.from_dict(ckpt["config"])
-        if asdict(saved) | {"epochs": 0, "threads": 0} != asdict(config) | {
-            "epochs": 0,
-            "threads": 0,
-        }:
+        now = asdict(config) | {"n_train": n_train, "n_test": n_test}
+        before = asdict(saved) | {"n_train": ckpt["n_train"], "n_test": ckpt["n_test"]}
+        differ = [k for k in now if k not in ("epochs", "threads") and now[k] != before[k]]
+        if differ:
+            listed = ", ".join(f"{k} {before[k]!r} (now {now[k]!r})" for k in differ)
             fail(
                 "resume",
                 str(ckpt_path),
-                f"a checkpoint of the same configuration; it was trained with {asdict(saved)}",
+                "a checkpoint of the same configuration and data (n_train and n_test are "
+                f"the numbers of images, set by --limit); the interrupted run had {listed}",
             )
         if saved.epochs != config.epochs:
             fail(
@@ -542,11 +711,9 @@ def _train(
                 f"the epochs of the interrupted run ({saved.epochs}); the learning-rate "
                 "schedule depends on the total number of epochs",
             )
-        model.load_state_dict(ckpt["model"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        scheduler.load_state_dict(ckpt["scheduler"])
-        gen.set_state(ckpt["generator"])
-        torch.set_rng_state(ckpt["torch_rng"])
+        if ckpt["epoch"] > config.epochs:
+            raise field_error(ckpt_path, "epoch", ckpt["epoch"], f"at most {config.epochs}")
+        _restore(ckpt_path, ckpt, model, optimizer, scheduler, gen)
         start_epoch = int(ckpt["epoch"])
         elapsed = float(ckpt["wall_time_s"])
         history = [EpochMetrics(**m) for m in ckpt["metrics"]]
@@ -574,7 +741,7 @@ def _train(
             leave=False,
         )
         for step in batches:
-            idx = order[step * config.batch_size : (step + 1) * config.batch_size]
+            idx = order[bounds[step] : bounds[step + 1]]
             x = train_x[idx]
             if config.augment != "none":
                 x = _augment(x, config.augment, gen)
@@ -612,8 +779,10 @@ def _train(
             "epoch": epoch + 1,
             "wall_time_s": elapsed,
             "metrics": [asdict(m) for m in history],
+            "n_train": n_train,
+            "n_test": n_test,
         }
-        save_atomic(checkpoint, ckpt_path)
+        save_atomic(seal(checkpoint), ckpt_path)
         write_metrics_csv(out / "metrics.csv", history)
         if progress:
             from tqdm import tqdm
@@ -646,7 +815,7 @@ def _train(
         "wall_time_s": elapsed,
         "seconds_per_epoch": elapsed / len(history),
         "n_train": n_train,
-        "n_test": int(data.test_images.shape[0]),
+        "n_test": n_test,
         "config": asdict(config),
     }
     write_atomic(out / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())

@@ -169,7 +169,7 @@ def test_new_run_over_an_earlier_one_needs_overwrite(
 def test_corrupt_checkpoint_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "model.pt"
     path.write_bytes(b"not a checkpoint")
-    with pytest.raises(DataError, match="cannot be read"):
+    with pytest.raises(DataError, match="was refused: it is not plain data"):
         load_checkpoint(path)
     torch.save({"hello": torch.zeros(1)}, path)
     with pytest.raises(DataError, match="is not a cnn checkpoint"):
