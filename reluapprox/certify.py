@@ -54,7 +54,7 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import mpmath
 import sympy as sp
@@ -71,6 +71,7 @@ __all__ = [
     "PRECISION",
     "SUBDIVISIONS",
     "CellCertifier",
+    "ErrorRange",
     "Node",
     "NotSmooth",
     "compile_enclosure",
@@ -525,6 +526,23 @@ class Node:
         return f"Node(x={self.x!r}, value={self.fraction}, radius={self.radius!r})"
 
 
+class ErrorRange(NamedTuple):
+    """An enclosure ``[lo, hi]`` of ``g - chord`` on a cell (see :meth:`CellCertifier.error_range`).
+
+    Attributes:
+        lo: a lower bound (exact).
+        hi: an upper bound (exact).
+        sign: ``+1`` (``g''`` proved >= 0), ``-1`` (<= 0) or ``0`` (unknown).
+        smooth: whether the range came from the ``g''`` enclosure (it then scales
+            like the square of the cell's length); ``False`` for the oscillation range.
+    """
+
+    lo: Fraction
+    hi: Fraction
+    sign: int
+    smooth: bool
+
+
 class CellCertifier:
     """Per-cell proofs of ``sup |g - f| <= bound`` for an expression ``g``.
 
@@ -695,7 +713,7 @@ class CellCertifier:
             return None
         return _up(lm.mpf_sub(g[1], g[0], PRECISION, lm.round_ceiling))
 
-    def error_range(self, left: Node, right: Node) -> tuple[Fraction, Fraction, int] | None:
+    def error_range(self, left: Node, right: Node) -> ErrorRange | None:
         """An interval ``[lo, hi]`` containing ``g - chord`` on the cell, and the sign of ``g''``.
 
         ``chord`` joins the (unshifted) node values. Where ``g`` is smooth with
@@ -703,7 +721,8 @@ class CellCertifier:
         ``g(x) - L(x) = -(x - a)(b - x) g''(xi) / 2`` gives
         ``lo = -h**2/8 max(M, 0) - r`` and ``hi = h**2/8 max(-m, 0) + r`` (``r``: node
         radius), and the sign is ``+1`` (convex), ``-1`` (concave) or ``0`` (``g''``
-        may vanish). Otherwise the oscillation enclosure is used with sign ``0``.
+        may vanish). Otherwise the oscillation enclosure is used with sign ``0`` (and
+        ``smooth`` False).
         Returns ``None`` when no finite range is proved.
         """
         a, b = left.x, right.x
@@ -723,7 +742,7 @@ class CellCertifier:
             lo = -h * h / 8 * max(big_m, Fraction(0)) - r
             hi = h * h / 8 * max(-m, Fraction(0)) + r
             sign = 1 if m >= 0 else (-1 if big_m <= 0 else 0)
-            return lo, hi, sign
+            return ErrorRange(lo, hi, sign, True)
         try:
             g = self._range(_from_floats(a, b))
         except _Undefined:
@@ -735,7 +754,7 @@ class CellCertifier:
         if g_lo is None or g_hi is None:
             return None
         ya, yb = left.fraction, right.fraction
-        return g_lo - max(ya, yb), g_hi - min(ya, yb), 0
+        return ErrorRange(g_lo - max(ya, yb), g_hi - min(ya, yb), 0, False)
 
     def cell_bound(
         self, left: Node, right: Node, *, target: float | None = None

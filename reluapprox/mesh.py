@@ -488,8 +488,113 @@ def sampled_mesh(
 #: Node shift of :func:`shifted_mesh`, as a fraction of the target (slack for radii).
 SHIFT_FRACTION = Fraction(999_999, 1_000_000)
 
-#: ``(right node, its shift, cell bound, sign of g'' on the cell, allowed / used width)``.
+#: ``(right node, its shift, cell bound, sign of g'' on the cell, step ratio k)``: the
+#: cell could be ``sqrt(k)`` times longer before its binding constraint is reached.
 _Step = tuple[Node, Fraction, float, int, float]
+
+
+def _step_ratio(lo: float, hi: float, s_lo: float, s_hi: float, target: float) -> float:
+    """The largest ``k`` with ``k hi - s_lo <= target`` and ``s_hi - k lo <= target``.
+
+    ``g - chord`` lies in ``[lo, hi]``, which scales like ``h**2`` on smooth cells;
+    the shifts of the cell's ends span ``[s_lo, s_hi]``. So a cell ``sqrt(k)`` times
+    longer just meets the target (node radii, about 1e-24, are ignored here).
+    """
+    k = float(RATIO_CAP)
+    if hi > 0:
+        k = min(k, (target + s_lo) / hi)
+    if lo < 0:
+        k = min(k, (target - s_hi) / -lo)
+    return max(k, 0.0)
+
+
+def _shifted_search(
+    certifier: CellCertifier,
+    left: Node,
+    s_a: Fraction,
+    b: float,
+    h: float,
+    target: Fraction,
+    mode: str,
+    budget: _Budget,
+    cells: int,
+) -> tuple[_Step | None, bool]:
+    """The longest cell from ``left`` (shift ``s_a``) that certifies in ``mode``.
+
+    Modes: ``"free"`` (``s_a = 0``; the right shift is ``-sign * shift`` where
+    ``g''`` has one sign, else 0), ``"keep"`` (the right shift equals ``s_a``, which
+    needs ``g''`` of the same sign on the whole cell) and ``"zero"`` (right shift 0).
+    Each trial rescales ``h`` by the square root of :func:`_step_ratio` (the bound
+    scales like ``h**2``); the trials are bracketed between the longest passing and
+    the shortest failing one. Returns the cell (or ``None``) and whether a trial
+    failed because ``g''`` changed sign (``"keep"`` only).
+    """
+    x = left.x
+    t = float(target)
+    shift = target * SHIFT_FRACTION
+    sign_a = 0 if s_a == 0 else (-1 if s_a > 0 else 1)  # s = -sign * shift
+    best: _Step | None = None
+    sign_failed = False
+    lo_h, hi_h = 0.0, math.inf
+    trials = 0
+    while True:
+        trials += 1
+        if trials % 16 == 0:
+            budget.check(x, cells)
+        right_x = max(x + h, math.nextafter(x, math.inf))  # never 0 cells wide
+        if right_x >= b:
+            right_x, h = b, b - x
+        if x + h < right_x:  # h below one float step: the 1-ulp cell
+            h = right_x - x
+        right = certifier.node(right_x)
+        found = certifier.error_range(left, right)
+        bound: float | None = None
+        passed = False
+        factor = 0.1
+        if found is not None and mode == "keep" and found.sign != sign_a:
+            sign_failed = True
+            factor = 0.5
+        elif found is not None:
+            lo, hi, sign, smooth = found
+            if mode == "keep":
+                s_b = s_a
+            elif mode == "zero" or sign == 0:
+                s_b = Fraction(0)
+            else:
+                s_b = -sign * shift
+            s_lo, s_hi = min(s_a, s_b), max(s_a, s_b)
+            worst = max(hi - s_lo, s_hi - lo)
+            bound = up_fraction(worst)
+            passed = worst <= target
+            if smooth:
+                ratio = _step_ratio(float(lo), float(hi), float(s_lo), float(s_hi), t)
+            else:  # an oscillation range does not scale like h**2
+                ratio = 4.0 if passed else 0.01
+            if passed:
+                best, lo_h = (right, s_b, bound, sign, ratio), h
+                full = ratio <= 1 / ACCEPT_FRACTION
+                if right_x == b or full or trials >= MAX_TRIALS:
+                    break
+                factor = min(4.0, math.sqrt(ratio) * 0.999)
+            else:
+                factor = min(0.99, max(0.1, math.sqrt(ratio) * 0.999))
+        if not passed:
+            hi_h = h
+            if trials >= MAX_TRIALS and (best is not None or mode == "keep"):
+                break
+            if right_x == math.nextafter(x, math.inf):  # the shortest cell failed
+                if mode != "free":
+                    break
+                _march_failure(x, bound, "no finite bound", t)
+        new_h = h * factor
+        if not lo_h < new_h < hi_h:
+            if best is not None and hi_h <= lo_h * 1.01:
+                break
+            new_h = (lo_h + hi_h) / 2 if lo_h > 0 else h * factor
+        h = new_h
+        if best is not None and not lo_h < h < hi_h:
+            break
+    return best, sign_failed
 
 
 def _shifted_step(
@@ -499,71 +604,25 @@ def _shifted_step(
     b: float,
     h: float,
     target: Fraction,
-    hold: int | None,
-    force_zero: bool,
+    budget: _Budget,
+    cells: int,
 ) -> _Step | None:
-    """The longest feasible cell from ``left`` with shift ``s_a``; ``None`` asks to backtrack."""
-    x = left.x
-    shift = target * SHIFT_FRACTION
-    sign_a = 0 if s_a == 0 else (-1 if s_a > 0 else 1)  # s = -sign * shift
-    best: _Step | None = None
-    lo_h, hi_h = 0.0, math.inf
-    trials = 0
-    while True:
-        trials += 1
-        right_x = max(x + h, math.nextafter(x, math.inf))  # never 0 cells wide
-        if right_x >= b:
-            right_x, h = b, b - x
-        if x + h < right_x:  # h below one float step: the 1-ulp cell
-            h = right_x - x
-        right = certifier.node(right_x)
-        found = certifier.error_range(left, right)
-        bound: float | None = None
-        if found is not None:
-            lo, hi, sign = found
-            if sign_a != 0 and sign != sign_a:
-                return None  # g'' changes sign (or g is not smooth): the shift must be 0
-            zero = force_zero or sign == 0 or (hold is not None and sign == hold)
-            s_b = Fraction(0) if zero else -sign * shift
-            worst = max(hi - min(s_a, s_b), max(s_a, s_b) - lo)
-            bound = up_fraction(worst)
-            width = hi - lo
-            allowed = 2 * target - abs(s_a - s_b)
-            # capped before the conversion: allowed / width may exceed the float range
-            ratio = float(min(allowed / width, Fraction(RATIO_CAP))) if width > 0 else 16.0
-            if worst <= target:
-                best, lo_h = (right, s_b, bound, sign, ratio), h
-                # a shifted cell is as long as it can be when its error range fills
-                # the allowed width; an unshifted one when its bound reaches the target
-                full = (
-                    width >= Fraction(ACCEPT_FRACTION) * allowed
-                    if sign != 0 and s_b != 0
-                    else worst >= Fraction(ACCEPT_FRACTION) * target
-                )
-                if right_x == b or full or trials >= MAX_TRIALS:
-                    break
-                factor = min(4.0, math.sqrt(ratio) * 0.999) if sign != 0 else 2.0
-            else:
-                hi_h = h
-                if best is not None and trials >= MAX_TRIALS:
-                    break
-                factor = min(0.99, max(0.1, math.sqrt(max(ratio, 0.0)) * 0.999))
-                if sign == 0:
-                    factor = 0.1
-        else:
-            hi_h = h
-            factor = 0.1
-        if best is None and right_x == math.nextafter(x, math.inf):
-            _march_failure(x, bound, "no finite bound", float(target))
-        new_h = h * factor
-        if not lo_h < new_h < hi_h:
-            if best is not None and hi_h <= lo_h * 1.01:
-                break
-            new_h = (lo_h + hi_h) / 2 if lo_h > 0 else h * factor
-        h = new_h
-        if best is not None and not lo_h < h < hi_h:
-            break
-    return best
+    """The next cell of :func:`shifted_mesh` from ``left`` with shift ``s_a``.
+
+    From an unshifted node the cell is found in ``"free"`` mode. From a shifted one
+    the run is continued (``"keep"``) unless ``g''`` is found to change sign before
+    the cell reaches its full length: then the run ends with an unshifted node
+    (``"zero"``), placed before the point where the enclosure of ``g''`` first
+    contains 0. ``None`` (no cell from this node can end the run) asks the caller to
+    redo the previous cell ending with shift 0.
+    """
+    if s_a == 0:
+        return _shifted_search(certifier, left, s_a, b, h, target, "free", budget, cells)[0]
+    kept, sign_failed = _shifted_search(certifier, left, s_a, b, h, target, "keep", budget, cells)
+    if kept is not None and (not sign_failed or kept[4] <= 1 / ACCEPT_FRACTION):
+        return kept
+    zero = _shifted_search(certifier, left, s_a, b, h, target, "zero", budget, cells)[0]
+    return zero if zero is not None else kept
 
 
 def shifted_mesh(
@@ -583,9 +642,11 @@ def shifted_mesh(
     chord by ``S ~ target`` puts ``g - f`` in ``[S - E, S]``, so cells with
     ``E <= 2 target`` (``sqrt 2`` longer) are admissible. The node shifts are
     ``-S`` on convex runs, ``+S`` on concave runs and ``0`` where ``g''`` may change
-    sign or ``g`` is not smooth; where a run ends, the march backtracks one cell and
-    redoes it ending with shift 0 (a cell with ``E <= target``). Every cell is
-    certified by :meth:`~reluapprox.certify.CellCertifier.error_range`.
+    sign or ``g`` is not smooth. A run ends with an unshifted node just before the
+    first cell whose enclosure of ``g''`` contains 0 (a cell with ``E <= target``);
+    if no such cell exists from the last node, the march backtracks one cell and
+    redoes it ending with shift 0. Every cell is certified by
+    :meth:`~reluapprox.certify.CellCertifier.error_range`.
 
     Raises:
         BudgetExceeded, CertificationError, EvaluationError: as :func:`adaptive_mesh`.
@@ -596,20 +657,21 @@ def shifted_mesh(
     shifts = [Fraction(0)]
     bounds: list[float] = []
     signs: list[int] = []
-    hold: int | None = None
     h = (b - a) / 16
+    previous = (0.0, False)  # optimal length of the last cell, and whether it was shifted
     while nodes[-1].x < b:
         budget.check(nodes[-1].x, len(bounds) + 1)
-        step = _shifted_step(certifier, nodes[-1], shifts[-1], b, h, t, hold, False)
+        step = _shifted_step(certifier, nodes[-1], shifts[-1], b, h, t, budget, len(bounds) + 1)
         if step is None:
-            # A run of one sign ends at this node: redo the previous cell ending with 0.
-            hold = signs[-1]
+            # no cell from this node ends the run: redo the previous cell ending with 0
             last = nodes.pop()
             shifts.pop()
             bounds.pop()
             signs.pop()
             h = last.x - nodes[-1].x
-            step = _shifted_step(certifier, nodes[-1], shifts[-1], b, h, t, hold, True)
+            step = _shifted_search(
+                certifier, nodes[-1], shifts[-1], b, h, t, "zero", budget, len(bounds) + 1
+            )[0]
             if step is None:  # pragma: no cover - a cell of the same sign ramps to 0
                 raise CertificationError(f"shifted mesh: no cell found at x={nodes[-1].x!r}")
         right, s_b, bound, sign, ratio = step
@@ -619,9 +681,15 @@ def shifted_mesh(
             jump = _jump(certifier, nodes[-1], right.x - nodes[-1].x, b, target)
             if jump is not None and jump[0].x > right.x:
                 right, bound, sign, ratio = jump[0], jump[1], 0, 1.0
-        if hold is not None and sign != hold:
-            hold = None
-        h = (right.x - nodes[-1].x) * min(2.0, math.sqrt(ratio)) * PREDICTION_SHRINK
+        # Predict the next cell as adaptive_mesh does: this cell's optimal length times
+        # the trend of the optimal lengths of the last two cells of the same kind.
+        optimal = (right.x - nodes[-1].x) * min(2.0, math.sqrt(ratio))
+        kind = shifts[-1] != 0 and s_b != 0
+        trend = 1.0
+        if previous[0] > 0 and previous[1] == kind:
+            trend = min(2.0, max(0.5, optimal / previous[0]))
+        previous = (optimal, kind)
+        h = optimal * trend * PREDICTION_SHRINK
         nodes.append(right)
         shifts.append(s_b)
         bounds.append(bound)

@@ -210,12 +210,14 @@ def test_error_range_of_convex_and_concave_cells() -> None:
         Fraction(-1, 16),
         Fraction(0),
         1,
+        True,
     )
     concave = CellCertifier(-(x**2))
     assert concave.error_range(concave.node(0.0), concave.node(0.5)) == (
         Fraction(0),
         Fraction(1, 16),
         -1,
+        True,
     )
 
 
@@ -223,14 +225,16 @@ def test_error_range_where_the_sign_is_unknown() -> None:
     wave = CellCertifier(parse_expression("sin(2*pi*x)"))
     found = wave.error_range(wave.node(0.4), wave.node(0.6))
     assert found is not None
-    lo, hi, sign = found
+    lo, hi, sign, smooth = found
     assert sign == 0
+    assert smooth  # from the g'' enclosure, which contains 0
     assert lo < 0 < hi
     root = CellCertifier(sp.sqrt(x))
     found = root.error_range(root.node(0.0), root.node(0.25))
     assert found is not None
-    lo, hi, sign = found
+    lo, hi, sign, smooth = found
     assert sign == 0
+    assert not smooth  # sqrt is not smooth at 0: the oscillation range
     assert lo <= 0
     assert hi >= math.sqrt(0.25) / 4  # the true max of sqrt(x) - 2x
     assert (
