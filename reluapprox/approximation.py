@@ -30,7 +30,7 @@ Examples:
     >>> res.certified, res.n_neurons, res.bound < 1e-3
     (True, 80, True)
     >>> res.method.split(";")[0]
-    'certified: adaptive mesh, interval arithmetic (mpmath, 80 bits)'
+    'certified: adaptive mesh, interval arithmetic (Arb 80 bits'
     >>> import math
     >>> approximate(math.sin, 1e-3, lipschitz=1.0).n_neurons  # h just below 2 eps / L
     501
@@ -574,7 +574,7 @@ def approximate(
         kinds = ", ".join(f"{names[k]} on {v} cells" for k, v in sorted(built.methods.items()))
         kind = mesh if interpolating else "adaptive non-interpolating (shifted)"
         method = (
-            f"certified: {kind} mesh, interval arithmetic (mpmath, {PRECISION} bits); "
+            f"certified: {kind} mesh, interval arithmetic ({certifier.kernel()}); "
             f"per cell {kinds}; node-value radius <= {max(built.radii):.2g} included"
         )
         _float_check(target, built, bound, certifier)

@@ -62,6 +62,7 @@ from mpmath.libmp import libmpf as lm
 from mpmath.libmp import libmpi
 
 from reluapprox._validation import check_interval, check_positive_int
+from reluapprox.arbkernel import ARB_PRECISION, ArbKernel, arb_down, arb_up
 from reluapprox.errors import EvaluationError, InvalidExpression
 from reluapprox.expr import SYMBOL
 from reluapprox.shallow import ShallowNetwork
@@ -74,6 +75,7 @@ __all__ = [
     "ErrorRange",
     "Node",
     "NotSmooth",
+    "analytic_everywhere",
     "compile_enclosure",
     "enclose",
     "max_error_mp",
@@ -151,8 +153,9 @@ def _to_fraction(x: MPF) -> Fraction:
     sign, man, exp, _ = x
     if x in (_INF, _NINF) or x == lm.fnan:
         raise OverflowError("an infinite endpoint has no exact rational value")
-    value = Fraction(man) * (Fraction(2) ** exp)
-    return -value if sign else value
+    if sign:
+        man = -man
+    return Fraction(man << exp) if exp >= 0 else Fraction(man, 1 << -exp)
 
 
 #: Enclosure endpoints above this magnitude count as unbounded in Fraction arithmetic.
@@ -507,6 +510,49 @@ def up_fraction(q: Fraction) -> float:
     return result
 
 
+#: Node types that are real-analytic on the whole real line (with ``Add``, ``Mul``,
+#: numbers and nonnegative integer powers): an expression built from these alone
+#: needs no smoothness check.
+_ANALYTIC_EVERYWHERE: tuple[type, ...] = (
+    sp.Symbol,
+    sp.Number,
+    sp.NumberSymbol,
+    sp.Add,
+    sp.Mul,
+    sp.exp,
+    sp.sin,
+    sp.cos,
+    sp.sinh,
+    sp.cosh,
+    sp.tanh,
+    sp.atan,
+)
+
+
+def analytic_everywhere(expr: sp.Expr) -> bool:
+    """Whether ``expr`` is built from functions analytic on all of R (no smoothness check).
+
+    Examples:
+        >>> import sympy as sp
+        >>> from reluapprox.expr import SYMBOL as x
+        >>> analytic_everywhere(sp.exp(3 * x) * x**2), analytic_everywhere(1 / (1 + x**2))
+        (True, False)
+    """
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow):
+            if not (node.exp.is_Integer and node.exp >= 0):
+                return False
+        elif not isinstance(node, _ANALYTIC_EVERYWHERE):
+            return False
+    return True
+
+
+def _from_arb(x: Any) -> MPF:
+    """The exact value of an exact ``arb`` (a ball's endpoint or midpoint) as an MPF."""
+    man, exp = x.man_exp()
+    return lm.from_man_exp(int(man), int(exp))  # type: ignore[no-any-return]
+
+
 class Node:
     """A node value: ``|g(x) - value| <= radius`` with ``value`` a binary rational."""
 
@@ -549,21 +595,59 @@ class CellCertifier:
     Args:
         expr: a sympy expression in :data:`~reluapprox.expr.SYMBOL`.
 
-    The second derivative is taken with sympy once. If it contains a node that
-    cannot be enclosed, only the oscillation bound is used. All bounds are floats
-    rounded upward from exact or outward-rounded quantities.
+    Every enclosure is computed first with Arb balls
+    (:class:`~reluapprox.arbkernel.ArbKernel`: values, and ``g, g', g''`` at once by
+    Taylor-mode differentiation) and, where Arb gives no finite or no useful ball,
+    with the mpmath interval kernel of this module (the second derivative then taken
+    with sympy once, on first use; if it contains a node that cannot be enclosed,
+    only the oscillation bound is used). All bounds are floats rounded upward from
+    exact or outward-rounded quantities.
+
+    Attributes:
+        arb_enclosures: enclosures computed with Arb so far.
+        mpmath_enclosures: enclosures computed with mpmath so far (the fallback).
     """
 
     def __init__(self, expr: sp.Expr) -> None:
         self.expr = expr
+        self._arb = ArbKernel(expr)
+        self._analytic = analytic_everywhere(expr)
         self._range = compile_enclosure(expr, smooth=False, total=True)
         self._smooth = compile_enclosure(expr, smooth=True)
         self._first: Enclosure | None = None  # compiled on first use
-        self._second: Enclosure | None
-        try:
-            self._second = compile_enclosure(sp.diff(expr, SYMBOL, 2), smooth=True)
-        except InvalidExpression:
-            self._second = None
+        self._second_compiled: Enclosure | None = None
+        self.arb_enclosures = 0
+        self.mpmath_enclosures = 0
+
+    @property
+    def _second(self) -> Enclosure:
+        """The mpmath enclosure of ``g''`` (compiled on first use)."""
+        if self._second_compiled is None:
+            try:
+                second = compile_enclosure(sp.diff(self.expr, SYMBOL, 2), smooth=True)
+            except InvalidExpression:
+                second = _no_enclosure
+            self._second_compiled = second
+        return self._second_compiled
+
+    def kernel(self) -> str:
+        """Which kernels computed the enclosures so far, for ``method`` strings.
+
+        Examples:
+            >>> import sympy as sp
+            >>> from reluapprox.expr import SYMBOL
+            >>> cert = CellCertifier(sp.sqrt(SYMBOL))
+            >>> _ = cert.node(0.25), cert.c2_bound(cert.node(0.0), cert.node(0.25))
+            >>> cert.kernel()
+            'Arb 80 bits; mpmath fallback on 1 of 4 enclosures'
+        """
+        if not self._arb.supported:
+            return f"mpmath, {PRECISION} bits"
+        total = self.arb_enclosures + self.mpmath_enclosures
+        return (
+            f"Arb {ARB_PRECISION} bits; mpmath fallback on {self.mpmath_enclosures:,} "
+            f"of {total:,} enclosures"
+        )
 
     def node(self, x: float) -> Node:
         """A node value ``y`` and radius ``r`` with ``|g(x) - y| <= r``.
@@ -575,6 +659,15 @@ class CellCertifier:
         Raises:
             EvaluationError: when ``g`` has no finite value (or limit) at ``x``.
         """
+        ball = self._arb.value(x)
+        if ball is not None:
+            self.arb_enclosures += 1
+            mid = _from_arb(ball.mid())
+            rad = ball.rad()
+            if _lt(lm.mpf_abs(mid), _TINY):  # flushed to 0, see below
+                return Node(x, _ZERO, arb_up(rad + abs(ball.mid())))
+            return Node(x, mid, arb_up(rad))
+        self.mpmath_enclosures += 1
         try:
             enclosure = self._range(_from_floats(x, x))
         except _Undefined:
@@ -613,7 +706,9 @@ class CellCertifier:
         return Node(x, value, _up(radius))
 
     def smooth_on(self, a: float, b: float) -> bool:
-        """Whether ``g`` is proved real-analytic on ``[a, b]``."""
+        """Whether ``g`` is proved real-analytic on ``[a, b]`` (mpmath kernel)."""
+        if self._analytic:
+            return True
         try:
             self._smooth(_from_floats(a, b))
         except (NotSmooth, _Undefined):
@@ -621,8 +716,8 @@ class CellCertifier:
         return True
 
     def second_derivative_bound(self, a: float, b: float) -> float | None:
-        """An upper bound of ``sup |g''|`` on ``[a, b]`` if ``g`` is smooth there."""
-        if self._second is None or not self.smooth_on(a, b):
+        """An upper bound of ``sup |g''|`` on ``[a, b]`` if ``g`` is smooth there (mpmath)."""
+        if not self.smooth_on(a, b):
             return None
         try:
             bound = _abs_upper(self._second(_from_floats(a, b)))
@@ -633,22 +728,25 @@ class CellCertifier:
     def c2_bound(self, left: Node, right: Node) -> float | None:
         """``h**2/8 * sup|g''| + max radius`` (rounded up), or ``None`` if not smooth."""
         a, b = left.x, right.x
+        radius = max(left.radius, right.radius)
+        found = self._arb.c2_bound(a, b, radius)
+        if found is not None:
+            self.arb_enclosures += 1
+            return found
+        self.mpmath_enclosures += 1
         d2 = self.second_derivative_bound(a, b)
         if d2 is None:
             return None
         h = lm.mpf_sub(lm.from_float(b), lm.from_float(a), 0)  # exact
         hh = lm.mpf_mul(h, h, PRECISION, lm.round_ceiling)
         e = lm.mpf_mul(lm.mpf_shift(hh, -3), lm.from_float(d2), PRECISION, lm.round_ceiling)
-        r = lm.from_float(max(left.radius, right.radius))
+        r = lm.from_float(radius)
         return _up(lm.mpf_add(e, r, PRECISION, lm.round_ceiling))
 
     def oscillation_bound(self, left: Node, right: Node) -> float | None:
         """``max(G_hi - min(y), max(y) - G_lo)`` for the enclosure ``G`` of ``g`` on the cell."""
-        try:
-            g = self._range(_from_floats(left.x, right.x))
-        except _Undefined:
-            return None
-        if not _is_finite(g):
+        g = self._enclose(left.x, right.x)
+        if g is None:
             return None
         ya, yb = left.value, right.value
         y_lo, y_hi = (ya, yb) if _lt(ya, yb) else (yb, ya)
@@ -695,6 +793,11 @@ class CellCertifier:
                 self._first = compile_enclosure(sp.diff(self.expr, SYMBOL), smooth=True)
             except InvalidExpression:
                 self._first = _no_enclosure
+        found = self._arb.jet(a, b)
+        if found is not None:
+            self.arb_enclosures += 1
+            return arb_down(found[1]), arb_up(found[1])
+        self.mpmath_enclosures += 1
         if not self.smooth_on(a, b):
             return None
         try:
@@ -705,13 +808,28 @@ class CellCertifier:
 
     def range_width(self, a: float, b: float) -> float | None:
         """The width of the enclosure of ``g`` on ``[a, b]`` (``None`` if unbounded)."""
+        ball = self._arb.ball(a, b)
+        if ball is not None:
+            self.arb_enclosures += 1
+            return arb_up(2 * ball.rad())
+        g = self._enclose(a, b, counted=False)
+        if g is None:
+            return None
+        return _up(lm.mpf_sub(g[1], g[0], PRECISION, lm.round_ceiling))
+
+    def _enclose(self, a: float, b: float, *, counted: bool = True) -> Interval | None:
+        """A finite enclosure of ``g`` on ``[a, b]`` (Arb first), or ``None``."""
+        if counted:
+            ball = self._arb.ball(a, b)
+            if ball is not None:
+                self.arb_enclosures += 1
+                return _from_arb(ball.lower()), _from_arb(ball.upper())
+        self.mpmath_enclosures += 1
         try:
             g = self._range(_from_floats(a, b))
         except _Undefined:
             return None
-        if not _is_finite(g):
-            return None
-        return _up(lm.mpf_sub(g[1], g[0], PRECISION, lm.round_ceiling))
+        return g if _is_finite(g) else None
 
     def error_range(self, left: Node, right: Node) -> ErrorRange | None:
         """An interval ``[lo, hi]`` containing ``g - chord`` on the cell, and the sign of ``g''``.
@@ -727,11 +845,18 @@ class CellCertifier:
         """
         a, b = left.x, right.x
         enclosure: Interval | None = None
-        if self._second is not None and self.smooth_on(a, b):
-            try:
-                enclosure = self._second(_from_floats(a, b))
-            except (NotSmooth, _Undefined):
-                enclosure = None
+        found = self._arb.jet(a, b)
+        if found is not None:
+            self.arb_enclosures += 1
+            twice = 2 * found[2]
+            enclosure = _from_arb(twice.lower()), _from_arb(twice.upper())
+        else:
+            self.mpmath_enclosures += 1
+            if self.smooth_on(a, b):
+                try:
+                    enclosure = self._second(_from_floats(a, b))
+                except (NotSmooth, _Undefined):
+                    enclosure = None
         m = big_m = None
         if enclosure is not None and _is_finite(enclosure):
             m = _bounded_fraction(enclosure[0], up=False)
@@ -743,11 +868,8 @@ class CellCertifier:
             hi = h * h / 8 * max(-m, Fraction(0)) + r
             sign = 1 if m >= 0 else (-1 if big_m <= 0 else 0)
             return ErrorRange(lo, hi, sign, True)
-        try:
-            g = self._range(_from_floats(a, b))
-        except _Undefined:
-            return None
-        if not _is_finite(g):
+        g = self._enclose(a, b)
+        if g is None:
             return None
         g_lo = _bounded_fraction(g[0], up=False)
         g_hi = _bounded_fraction(g[1], up=True)
