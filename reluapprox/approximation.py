@@ -67,7 +67,7 @@ from reluapprox._validation import (
 from reluapprox.certify import PRECISION, CellCertifier, up_fraction
 from reluapprox.errors import BudgetExceeded, CertificationError, InvalidArgument
 from reluapprox.expr import Target, as_target
-from reluapprox.interpolation import interpolate
+from reluapprox.interpolation import interpolate_floats
 from reluapprox.mesh import (
     ESTIMATE_SAFETY,
     Mesh,
@@ -602,7 +602,7 @@ def approximate(
             f"time_limit={time_limit!r} s was hit after the mesh ({built.n_cells} cells) was "
             "certified, before the network was built; increase time_limit or eps"
         )
-    network = interpolate(built.nodes, built.values)
+    network = interpolate_floats(built.nodes, built.values)
     return Approximation(
         network=network,
         bound=bound,

@@ -323,11 +323,14 @@ def _jet_sign(u: Jet) -> Jet:
 
 
 def _jet_power(u: Jet, p: Any) -> Jet:
-    """``u**p`` for a non-integer exponent ``p``, where ``u > 0``."""
+    """``u**p`` for a non-integer exponent ``p``, where ``u > 0``.
+
+    Each derivative is one power of the ball (``p (p - 1) u**(p - 2)``), not a
+    product such as ``u**p * (1/u)**2`` whose factors vary in opposite directions
+    on the ball (that product would overestimate).
+    """
     v = _positive(u)
-    w = v**p
-    r = 1 / v
-    return _chain(u, w, p * w * r, p * (p - 1) * w * r * r)
+    return _chain(u, v**p, p * v ** (p - 1), p * (p - 1) * v ** (p - 2))
 
 
 def _jet_pow_int(u: Jet, n: int) -> Jet:
@@ -341,8 +344,7 @@ def _jet_pow_int(u: Jet, n: int) -> Jet:
     if n < 0:
         _nonzero(u)
     v = u[0]
-    w = v ** (n - 2)
-    return _chain(u, w * v * v, n * w * v, n * (n - 1) * w)
+    return _chain(u, v**n, n * v ** (n - 1), n * (n - 1) * v ** (n - 2))
 
 
 def _jet_mul(u: Jet, v: Jet) -> Jet:

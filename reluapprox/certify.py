@@ -70,6 +70,7 @@ from reluapprox.shallow import ShallowNetwork
 __all__ = [
     "EXTENSION_RADIUS",
     "PRECISION",
+    "RECHECK_FACTOR",
     "SUBDIVISIONS",
     "CellCertifier",
     "ErrorRange",
@@ -93,6 +94,10 @@ EXTENSION_RADIUS = 2.0**-60
 
 #: Subcells of the subdivided oscillation bound (used where the others fail).
 SUBDIVISIONS = 16
+
+#: An Arb C^2 bound within this factor above the target is recomputed with mpmath
+#: (the smaller bound is used): the cells stay as long as with mpmath alone.
+RECHECK_FACTOR = 1.25
 
 MPF = tuple[int, int, int, int]
 Interval = tuple[MPF, MPF]
@@ -725,23 +730,30 @@ class CellCertifier:
             return None
         return None if bound is None else _up(bound)
 
-    def c2_bound(self, left: Node, right: Node) -> float | None:
-        """``h**2/8 * sup|g''| + max radius`` (rounded up), or ``None`` if not smooth."""
+    def c2_bound(self, left: Node, right: Node, *, target: float | None = None) -> float | None:
+        """``h**2/8 * sup|g''| + max radius`` (rounded up), or ``None`` if not smooth.
+
+        With ``target``, an Arb bound that misses it by at most the factor
+        :data:`RECHECK_FACTOR` is computed again with mpmath (whose endpoint
+        arithmetic can be tighter) and the smaller bound is returned.
+        """
         a, b = left.x, right.x
         radius = max(left.radius, right.radius)
         found = self._arb.c2_bound(a, b, radius)
         if found is not None:
             self.arb_enclosures += 1
-            return found
+            if target is None or not target < found <= RECHECK_FACTOR * target:
+                return found
         self.mpmath_enclosures += 1
         d2 = self.second_derivative_bound(a, b)
         if d2 is None:
-            return None
+            return found
         h = lm.mpf_sub(lm.from_float(b), lm.from_float(a), 0)  # exact
         hh = lm.mpf_mul(h, h, PRECISION, lm.round_ceiling)
         e = lm.mpf_mul(lm.mpf_shift(hh, -3), lm.from_float(d2), PRECISION, lm.round_ceiling)
         r = lm.from_float(radius)
-        return _up(lm.mpf_add(e, r, PRECISION, lm.round_ceiling))
+        bound = _up(lm.mpf_add(e, r, PRECISION, lm.round_ceiling))
+        return bound if found is None else min(bound, found)
 
     def oscillation_bound(self, left: Node, right: Node) -> float | None:
         """``max(G_hi - min(y), max(y) - G_lo)`` for the enclosure ``G`` of ``g`` on the cell."""
@@ -898,7 +910,7 @@ class CellCertifier:
             finite bound could be proved.
         """
         found: list[tuple[float, str]] = []
-        c2 = self.c2_bound(left, right)
+        c2 = self.c2_bound(left, right, target=target)
         if c2 is not None:
             found.append((c2, "C2"))
             if target is not None and c2 <= target:

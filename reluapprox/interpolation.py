@@ -24,6 +24,7 @@ References:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -33,7 +34,7 @@ import numpy.typing as npt
 from reluapprox._validation import fail
 from reluapprox.shallow import ShallowNetwork, as_rational_vector
 
-__all__ = ["interpolate", "interpolation_weights"]
+__all__ = ["interpolate", "interpolate_floats", "interpolation_weights"]
 
 Points = Sequence[int | Fraction | float] | npt.NDArray[np.generic]
 
@@ -49,6 +50,34 @@ def interpolation_weights(
     slopes = [(ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k]) for k in range(len(xs) - 1)]
     weights = [slopes[0]] + [slopes[k] - slopes[k - 1] for k in range(1, len(slopes))]
     return tuple(weights), ys[0]
+
+
+def interpolate_floats(nodes: Sequence[float], values: Sequence[Fraction]) -> ShallowNetwork:
+    """:func:`interpolate` for trusted data: strictly increasing floats and Fractions.
+
+    The fast path for meshes built by this library (:mod:`reluapprox.mesh`): the
+    input is not validated. The slopes are computed in integer arithmetic over
+    common denominators (one ``gcd`` per slope) and the network is built without
+    re-deriving its knot values, which are the given ``values``.
+
+    Examples:
+        >>> net = interpolate_floats([0.0, 0.5, 1.0], [Fraction(1), Fraction(3), Fraction(2)])
+        >>> net == interpolate([0, Fraction(1, 2), 1], [1, 3, 2])
+        True
+    """
+    xs = [x.as_integer_ratio() for x in nodes]
+    x_den = max(q for _, q in xs)  # powers of two: the largest is a common multiple
+    y_den = math.lcm(*{v.denominator for v in values})
+    big_x = [p * (x_den // q) for p, q in xs]
+    big_y = [v.numerator * (y_den // v.denominator) for v in values]
+    slopes = tuple(
+        Fraction((big_y[k + 1] - big_y[k]) * x_den, (big_x[k + 1] - big_x[k]) * y_den)
+        for k in range(len(nodes) - 1)
+    )
+    knots = tuple(Fraction(p, q) for p, q in xs[:-1])
+    return ShallowNetwork._trusted(
+        knots, slopes, tuple(values[:-1]), np.array(nodes[:-1], dtype=np.float64)
+    )
 
 
 def interpolate(xs: Points, ys: Points) -> ShallowNetwork:

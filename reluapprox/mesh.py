@@ -86,6 +86,18 @@ SAMPLE_POINTS = (0.25, 0.5, 0.75)
 #: evaluation per cell, and the way past singular points such as ``x sin(1/x)`` at 0.
 JUMP_START = 64
 
+#: The jump probe runs after every cell until it failed this many times in a row;
+#: then only after every ``2**k``-th cell (``k`` growing with the failures, the
+#: interval capped at :data:`JUMP_MAX_INTERVAL`), and again after every cell where
+#: the cells shrink (a singular point ahead) or once a probe succeeds.
+JUMP_PATIENCE = 8
+
+#: Bisections between the longest passing and the shortest failing jump length.
+JUMP_BISECTIONS = 4
+
+#: Longest run of cells between two jump probes.
+JUMP_MAX_INTERVAL = 16
+
 #: Largest step ratio ``allowed / width`` of :func:`shifted_mesh` (converted to float).
 RATIO_CAP = 10**6
 
@@ -180,6 +192,33 @@ def _march_failure(x: float, bound: float | None, reason: str, eps_target: float
     )
 
 
+class _JumpSchedule:
+    """When to run the jump probe: after every cell at first, backing off after failures."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.wait = 0
+        self.last_width = math.inf
+
+    def due(self, width: float) -> bool:
+        """Whether to probe after a cell of this width."""
+        shrinking = width < 0.5 * self.last_width
+        self.last_width = width
+        if shrinking or self.failures < JUMP_PATIENCE:
+            return True
+        self.wait -= 1
+        return self.wait <= 0
+
+    def record(self, success: bool) -> None:
+        """Note the probe's outcome."""
+        if success:
+            self.failures = 0
+            return
+        self.failures += 1
+        if self.failures >= JUMP_PATIENCE:
+            self.wait = min(JUMP_MAX_INTERVAL, 2 ** (self.failures - JUMP_PATIENCE + 1))
+
+
 def _jump(
     certifier: CellCertifier, left: Node, h: float, b: float, target: float
 ) -> tuple[Node, float, str] | None:
@@ -188,8 +227,9 @@ def _jump(
     Near a singular point where ``int sqrt|g''|`` diverges (``x sin(1/x)`` at 0)
     the C^2 cells shrink without end, while one cell across the point would pass
     the oscillation bound. Cells ``JUMP_START * h * 2**k`` long are tried while the
-    enclosure of ``g`` on them is narrower than ``0.9 * target``; the longest is then
-    certified like any other cell.
+    enclosure of ``g`` on them is narrower than ``0.9 * target``, then
+    :data:`JUMP_BISECTIONS` bisections between the last passing and the first
+    failing length; the longest is certified like any other cell.
     """
     x = left.x
     length = JUMP_START * h
@@ -198,14 +238,23 @@ def _jump(
     width = certifier.range_width(x, x + length)
     if width is None or width > 0.9 * target:
         return None
+    failed = math.inf
     for _ in range(64):
         longer = min(2 * length, b - x)
         if longer <= length:
             break
         width = certifier.range_width(x, x + longer)
         if width is None or width > 0.9 * target:
+            failed = longer
             break
         length = longer
+    for _ in range(JUMP_BISECTIONS if failed < math.inf else 0):
+        middle = (length + failed) / 2
+        width = certifier.range_width(x, x + middle)
+        if width is None or width > 0.9 * target:
+            failed = middle
+        else:
+            length = middle
     right = certifier.node(b if x + length >= b else x + length)
     bound, how = certifier.cell_bound(left, right, target=target)
     if bound is None or bound > target:
@@ -257,6 +306,7 @@ def adaptive_mesh(
     methods: dict[str, int] = {}
     h = (b - a) / 16
     previous = 0.0
+    schedule = _JumpSchedule()
     x = a
     while x < b:
         budget.check(x, len(bounds) + 1)
@@ -298,9 +348,11 @@ def adaptive_mesh(
             if best is not None and not lo_h < h < hi_h:
                 break
         right, bound, how = best
-        if right.x < b:
+        if right.x < b and schedule.due(right.x - x):
             jump = _jump(certifier, left, right.x - x, b, target)
-            if jump is not None and jump[0].x > right.x:
+            success = jump is not None and jump[0].x > right.x
+            schedule.record(success)
+            if jump is not None and success:
                 right, bound, how = jump
         nodes.append(right.x)
         values.append(right.fraction)
@@ -485,6 +537,10 @@ def sampled_mesh(
     )
 
 
+#: A run of shifted cells that would end with a cell shorter than this fraction of
+#: the previous cell ends one cell earlier instead (the previous cell is redone).
+BACKTRACK_FRACTION = 1.0
+
 #: Node shift of :func:`shifted_mesh`, as a fraction of the target (slack for radii).
 SHIFT_FRACTION = Fraction(999_999, 1_000_000)
 
@@ -568,8 +624,10 @@ def _shifted_search(
             passed = worst <= target
             if smooth:
                 ratio = _step_ratio(float(lo), float(hi), float(s_lo), float(s_hi), t)
-            else:  # an oscillation range does not scale like h**2
-                ratio = 4.0 if passed else 0.01
+            elif passed:  # an oscillation range scales like h (where g is Lipschitz)
+                ratio = (t / bound) ** 2 if bound > 0 else 4.0
+            else:
+                ratio = 0.01
             if passed:
                 best, lo_h = (right, s_b, bound, sign, ratio), h
                 full = ratio <= 1 / ACCEPT_FRACTION
@@ -606,6 +664,7 @@ def _shifted_step(
     target: Fraction,
     budget: _Budget,
     cells: int,
+    previous_width: float,
 ) -> _Step | None:
     """The next cell of :func:`shifted_mesh` from ``left`` with shift ``s_a``.
 
@@ -613,8 +672,10 @@ def _shifted_step(
     the run is continued (``"keep"``) unless ``g''`` is found to change sign before
     the cell reaches its full length: then the run ends with an unshifted node
     (``"zero"``), placed before the point where the enclosure of ``g''`` first
-    contains 0. ``None`` (no cell from this node can end the run) asks the caller to
-    redo the previous cell ending with shift 0.
+    contains 0. Where that cell would be shorter than :data:`BACKTRACK_FRACTION`
+    times the previous one (the sign change is close), ``None`` asks the caller to
+    redo the previous cell ending with shift 0 instead, so that the next cell,
+    from an unshifted node, can cross the sign change.
     """
     if s_a == 0:
         return _shifted_search(certifier, left, s_a, b, h, target, "free", budget, cells)[0]
@@ -622,7 +683,9 @@ def _shifted_step(
     if kept is not None and (not sign_failed or kept[4] <= 1 / ACCEPT_FRACTION):
         return kept
     zero = _shifted_search(certifier, left, s_a, b, h, target, "zero", budget, cells)[0]
-    return zero if zero is not None else kept
+    if zero is None or zero[0].x - left.x < BACKTRACK_FRACTION * previous_width:
+        return None
+    return zero
 
 
 def shifted_mesh(
@@ -644,8 +707,8 @@ def shifted_mesh(
     ``-S`` on convex runs, ``+S`` on concave runs and ``0`` where ``g''`` may change
     sign or ``g`` is not smooth. A run ends with an unshifted node just before the
     first cell whose enclosure of ``g''`` contains 0 (a cell with ``E <= target``);
-    if no such cell exists from the last node, the march backtracks one cell and
-    redoes it ending with shift 0. Every cell is certified by
+    where that cell would be short, the march backtracks one cell and redoes it
+    ending with shift 0. Every cell is certified by
     :meth:`~reluapprox.certify.CellCertifier.error_range`.
 
     Raises:
@@ -658,10 +721,14 @@ def shifted_mesh(
     bounds: list[float] = []
     signs: list[int] = []
     h = (b - a) / 16
+    schedule = _JumpSchedule()
     previous = (0.0, False)  # optimal length of the last cell, and whether it was shifted
     while nodes[-1].x < b:
         budget.check(nodes[-1].x, len(bounds) + 1)
-        step = _shifted_step(certifier, nodes[-1], shifts[-1], b, h, t, budget, len(bounds) + 1)
+        previous_width = nodes[-1].x - nodes[-2].x if len(nodes) > 1 else 0.0
+        step = _shifted_step(
+            certifier, nodes[-1], shifts[-1], b, h, t, budget, len(bounds) + 1, previous_width
+        )
         if step is None:
             # no cell from this node ends the run: redo the previous cell ending with 0
             last = nodes.pop()
@@ -675,12 +742,15 @@ def shifted_mesh(
             if step is None:  # pragma: no cover - a cell of the same sign ramps to 0
                 raise CertificationError(f"shifted mesh: no cell found at x={nodes[-1].x!r}")
         right, s_b, bound, sign, ratio = step
-        if shifts[-1] == 0 and s_b == 0 and right.x < b:
-            # between two unshifted nodes the cell is an interpolation cell: jump as
-            # adaptive_mesh does past singular points
-            jump = _jump(certifier, nodes[-1], right.x - nodes[-1].x, b, target)
-            if jump is not None and jump[0].x > right.x:
-                right, bound, sign, ratio = jump[0], jump[1], 0, 1.0
+        width = right.x - nodes[-1].x
+        if shifts[-1] == 0 and right.x < b and schedule.due(width):
+            # from an unshifted node, an interpolation cell (ending unshifted) may jump
+            # past singular points as in adaptive_mesh
+            jump = _jump(certifier, nodes[-1], width, b, target)
+            success = jump is not None and jump[0].x > right.x
+            schedule.record(success)
+            if jump is not None and success:
+                right, s_b, bound, sign, ratio = jump[0], Fraction(0), jump[1], 0, 1.0
         # Predict the next cell as adaptive_mesh does: this cell's optimal length times
         # the trend of the optimal lengths of the last two cells of the same kind.
         optimal = (right.x - nodes[-1].x) * min(2.0, math.sqrt(ratio))

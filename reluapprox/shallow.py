@@ -155,6 +155,32 @@ class ShallowNetwork:
         self._float_values = np.array([float_or_inf(v) for v in values], dtype=np.float64)
         self._float_last_slope = float_or_inf(slopes[-1])
 
+    @classmethod
+    def _trusted(
+        cls,
+        knots: tuple[Fraction, ...],
+        slopes: tuple[Fraction, ...],
+        values: tuple[Fraction, ...],
+        float_knots: FloatArray,
+    ) -> ShallowNetwork:
+        """The network with these exact knots, slopes and knot values, unchecked.
+
+        For callers that computed them exactly themselves (``interpolate`` on a
+        certified mesh): no validation, no prefix sums. ``knots`` strictly
+        increasing, ``slopes[k]`` the slope on ``[t_k, t_{k+1})``, ``values[k] ==
+        f(t_k)``, ``float_knots`` the knots as floats (exactly).
+        """
+        net = cls.__new__(cls)
+        net._knots = knots
+        net._slopes = slopes
+        net._values = values
+        net._bias = values[0]
+        net._weights = (slopes[0], *(slopes[k] - slopes[k - 1] for k in range(1, len(slopes))))
+        net._float_knots = float_knots
+        net._float_values = np.array([float_or_inf(v) for v in values], dtype=np.float64)
+        net._float_last_slope = float_or_inf(slopes[-1])
+        return net
+
     # ------------------------------------------------------------------ structure
     @property
     def knots(self) -> tuple[Fraction, ...]:

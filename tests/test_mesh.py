@@ -16,8 +16,11 @@ from reluapprox.errors import BudgetExceeded, CertificationError, InvalidArgumen
 from reluapprox.expr import SYMBOL, as_target, parse_expression
 from reluapprox.mesh import (
     ESTIMATE_SAFETY,
+    JUMP_PATIENCE,
     RATIO_CAP,
     SHIFT_FRACTION,
+    _jump,
+    _JumpSchedule,
     _step_ratio,
     adaptive_mesh,
     certified_uniform_mesh,
@@ -221,3 +224,27 @@ def test_shifted_step_ratio_meets_the_binding_constraint() -> None:
     # a mixed-sign cell from -S to 0: the upper constraint hi + S <= t binds
     assert _step_ratio(-0.1, 0.25, -0.5, 0.0, 1.0) == 2.0
     assert _step_ratio(0.0, 0.0, 0.0, 0.0, 1.0) == float(RATIO_CAP)
+
+
+def test_the_jump_probe_backs_off_after_failures_and_returns_where_cells_shrink() -> None:
+    schedule = _JumpSchedule()
+    probes = []
+    for _ in range(60):
+        due = schedule.due(1.0)
+        probes.append(due)
+        if due:
+            schedule.record(success=False)
+    assert all(probes[:JUMP_PATIENCE])
+    assert sum(probes) < 20  # then every 2, 4, 8, 16 cells
+    assert schedule.due(0.25)  # a cell much shorter than the last: probe again
+    schedule.record(success=True)
+    assert schedule.due(0.25)
+
+
+def test_the_jump_past_a_singular_point_is_refined_by_bisection() -> None:
+    # |x sin(1/x)| <= x: the range on [0, L] has width ~2L, so the jump from 0 may
+    # reach L ~ 0.45 eps; doubling alone lands anywhere in [L/2, L]
+    cert = CellCertifier(parse_expression("x*sin(1/x)"))
+    found = _jump(cert, cert.node(0.0), 1e-6, 1.0, 1e-3)
+    assert found is not None
+    assert 0.9 * 0.45e-3 <= found[0].x <= 0.5e-3
