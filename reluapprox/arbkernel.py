@@ -72,6 +72,16 @@ ARB_PRECISION = 80
 #: recomputed by the mpmath kernel (endpoint arithmetic may be tighter there).
 ARB_VALUE_RTOL = 2.0**-60
 
+_VALUE_BITS = -math.log2(ARB_VALUE_RTOL)
+
+#: ``1 + 2**-50`` bounds the accumulated relative rounding error of five float
+#: operations rounded to nearest (each at most ``2**-53``), away from underflow.
+_FLOAT_MARGIN = 1 + 2.0**-50
+
+#: Cells shorter than this (or ``g''`` larger than its inverse) use ball arithmetic
+#: for the C^2 bound: there ``h * h`` may underflow and the margin would not hold.
+_FLOAT_SAFE = 2.0**-400
+
 #: A function from a ball to a ball.
 BallFunction = Callable[[Any], Any]
 
@@ -508,14 +518,12 @@ class ArbKernel:
         return value
 
     def value(self, x: float) -> Any:
-        """A finite ball containing ``g(x)`` with a relative radius of at most
-        :data:`ARB_VALUE_RTOL`, or ``None``."""
+        """A finite ball containing ``g(x)`` with a radius of at most
+        :data:`ARB_VALUE_RTOL` times ``max(1, |g(x)|)``, or ``None``."""
         value = self.ball(x, x)
         if value is None:
             return None
-        mid = value.mid()
-        scale = max(1.0, abs(float(mid)))
-        if value.rad() > ARB_VALUE_RTOL * scale:
+        if value.rel_accuracy_bits() < _VALUE_BITS and value.rad() > ARB_VALUE_RTOL:
             return None
         return value
 
@@ -542,15 +550,24 @@ class ArbKernel:
     def c2_bound(self, a: float, b: float, radius: float) -> float | None:
         """``(b - a)**2 / 8 * sup |g''| + radius`` on ``[a, b]``, rounded up, or ``None``.
 
-        ``None`` where :meth:`jet` gives no ball (the caller falls back).
+        ``None`` where :meth:`jet` gives no ball (the caller falls back). The
+        arithmetic after the jet is done in floats and rounded up by the relative
+        margin ``2**-50``, which bounds the rounding errors of its five operations
+        (``float()`` of the ball end, ``b - a``, two products, one sum) as long as
+        nothing underflows; tiny cells and huge ``g''`` use ball arithmetic instead.
         """
         found = self.jet(a, b)
         if found is None:
             return None
+        # sup |g''| / 2, rounded up (float() rounds to nearest; the margin covers it)
+        half = float(found[2].abs_upper()) * _FLOAT_MARGIN
+        h = b - a
+        if h > _FLOAT_SAFE and half < 1 / _FLOAT_SAFE:
+            return (h * h * half / 4 + radius) * _FLOAT_MARGIN
         saved = flint.ctx.prec
         flint.ctx.prec = ARB_PRECISION
         try:
-            h = flint.arb(b) - flint.arb(a)
-            return arb_up(h * h * found[2].abs_upper() / 4 + radius)
+            width = flint.arb(b) - flint.arb(a)
+            return arb_up(width * width * found[2].abs_upper() / 4 + radius)
         finally:
             flint.ctx.prec = saved

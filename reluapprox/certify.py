@@ -668,10 +668,9 @@ class CellCertifier:
         if ball is not None:
             self.arb_enclosures += 1
             mid = _from_arb(ball.mid())
-            rad = ball.rad()
-            if _lt(lm.mpf_abs(mid), _TINY):  # flushed to 0, see below
-                return Node(x, _ZERO, arb_up(rad + abs(ball.mid())))
-            return Node(x, mid, arb_up(rad))
+            if mid[1] and mid[2] + mid[3] <= -1100:  # |mid| < 2**-1100: flushed to 0
+                return Node(x, _ZERO, arb_up(ball.rad() + abs(ball.mid())))
+            return Node(x, mid, arb_up(ball.rad()))
         self.mpmath_enclosures += 1
         try:
             enclosure = self._range(_from_floats(x, x))

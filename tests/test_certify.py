@@ -152,8 +152,9 @@ def test_c2_bound_of_a_parabola() -> None:
     cert = CellCertifier(x**2)
     bound, how = cert.cell_bound(cert.node(0.0), cert.node(0.5))
     assert how == "C2"
-    # h^2/8 * 2 = 1/16, exact for x^2 (node radius 0: the values are exact)
-    assert bound == 1 / 16
+    # h^2/8 * 2 = 1/16 for x^2 (node radius 0: the values are exact), rounded up by
+    # the relative margin 2**-50 of the float arithmetic after the Arb jet
+    assert 1 / 16 <= bound <= 1 / 16 * (1 + 2.0**-48)
 
 
 def test_oscillation_bound_of_sqrt_at_zero() -> None:

@@ -13,6 +13,7 @@ from reluapprox.approximation import (
     plot_approximation,
 )
 from reluapprox.commands._output import check_file_path, check_plot_path, write_json, write_plot
+from reluapprox.commands._progress import PROGRESS_DELAY, ProgressBar
 
 NAME = "approximate"
 HELP = "approximate g(x) within eps by a shallow ReLU network, with a certified bound"
@@ -76,11 +77,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="plot g, f and the error into this PNG file (.png is appended if no suffix)",
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the result as JSON")
-
-
-def _progress(fraction: float, cells: int) -> None:
-    sys.stderr.write(f"\r  {100 * fraction:5.1f}% of the domain, {cells} cells ")
-    sys.stderr.flush()
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help=f"show a progress bar on stderr after {PROGRESS_DELAY:g} s even when stderr "
+        "is not a terminal (on a terminal it is shown anyway)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         check_file_path("--json", args.json)
     if args.plot is not None:
         check_plot_path("--plot", args.plot)
-    progress = _progress if sys.stderr.isatty() else None
+    progress = ProgressBar(sys.stderr) if args.progress or sys.stderr.isatty() else None
     try:
         res = approximate(
             args.expr,
@@ -105,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         if progress is not None:
-            sys.stderr.write("\r" + " " * 50 + "\r")
+            progress.close()
     print(f"g:         {res.target.description} on [{res.domain[0]:g}, {res.domain[1]:g}]")
     print(f"neurons:   {res.n_neurons}")
     print(f"bound:     {res.bound:.6g}  (max |g - f| <= bound < eps = {res.eps:g})")
