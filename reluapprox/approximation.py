@@ -79,7 +79,7 @@ from reluapprox.mesh import (
     uniform_nodes,
     uniform_start,
 )
-from reluapprox.shallow import ShallowNetwork
+from reluapprox.shallow import FloatArray, ShallowNetwork, float_or_inf
 
 __all__ = [
     "DEFAULT_MAX_NEURONS",
@@ -534,6 +534,7 @@ def approximate(
             "modulus or lipschitz",
         )
     certified = True
+    floats = None
     if modulus is not None or lipschitz is not None:
         built, bound, method = _approximate_modulus(
             target,
@@ -557,13 +558,14 @@ def approximate(
             "time_limit": time_limit,
             "progress": progress,
         }
-        if not interpolating:
-            built = shifted_mesh(certifier, a, b, tau, **budget)
-        elif mesh == "adaptive":
-            built = adaptive_mesh(certifier, a, b, tau, **budget)
-        else:
-            start = uniform_start(target.expr, a, b, tau)
-            built = certified_uniform_mesh(certifier, a, b, tau, start=start, **budget)
+        with certifier.precision():
+            if not interpolating:
+                built = shifted_mesh(certifier, a, b, tau, **budget)
+            elif mesh == "adaptive":
+                built = adaptive_mesh(certifier, a, b, tau, **budget)
+            else:
+                start = uniform_start(target.expr, a, b, tau)
+                built = certified_uniform_mesh(certifier, a, b, tau, start=start, **budget)
         bound = max(built.bounds)
         names = {
             "C2": "h^2/8 sup|g''|",
@@ -577,7 +579,8 @@ def approximate(
             f"certified: {kind} mesh, interval arithmetic ({certifier.kernel()}); "
             f"per cell {kinds}; node-value radius <= {max(built.radii):.2g} included"
         )
-        _float_check(target, built, bound, certifier)
+        floats = _floats(built.values)
+        _float_check(target, built, bound, certifier, floats)
     else:
         built = sampled_mesh(
             target,
@@ -602,7 +605,7 @@ def approximate(
             f"time_limit={time_limit!r} s was hit after the mesh ({built.n_cells} cells) was "
             "certified, before the network was built; increase time_limit or eps"
         )
-    network = interpolate_floats(built.nodes, built.values)
+    network = interpolate_floats(built.nodes, built.values, floats=floats)
     return Approximation(
         network=network,
         bound=bound,
@@ -619,7 +622,14 @@ def approximate(
     )
 
 
-def _float_check(target: Target, built: Mesh, bound: float, certifier: CellCertifier) -> None:
+def _floats(values: Sequence[Fraction]) -> FloatArray:
+    """The values rounded to the nearest floats (``±inf`` beyond the float range)."""
+    return np.array([float_or_inf(v) for v in values], dtype=np.float64)
+
+
+def _float_check(
+    target: Target, built: Mesh, bound: float, certifier: CellCertifier, y: FloatArray
+) -> None:
     """Evaluate ``g`` in floats at the cell midpoints: it must be defined there, and the
     observed error must respect the proved bound (a consistency check of the proof).
 
@@ -630,7 +640,6 @@ def _float_check(target: Target, built: Mesh, bound: float, certifier: CellCerti
     x = np.array(built.nodes)
     mids = (x[:-1] + x[1:]) / 2
     gm = target(mids)
-    y = np.array([float(v) for v in built.values])
     observed = np.abs(gm - (y[:-1] + y[1:]) / 2)
     tolerance = bound + SAMPLE_CHECK_RTOL * max(1.0, float(np.abs(y).max()))
     suspects = np.flatnonzero(~(observed <= tolerance))

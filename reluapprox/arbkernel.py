@@ -44,9 +44,10 @@ References:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -81,6 +82,8 @@ _FLOAT_MARGIN = 1 + 2.0**-50
 #: Cells shorter than this (or ``g''`` larger than its inverse) use ball arithmetic
 #: for the C^2 bound: there ``h * h`` may underflow and the margin would not hold.
 _FLOAT_SAFE = 2.0**-400
+
+_FLOAT_BIG = 2.0**1000
 
 #: A function from a ball to a ball.
 BallFunction = Callable[[Any], Any]
@@ -473,8 +476,15 @@ def _compile_jet(expr: sp.Expr) -> JetFunction:
 
 
 def _ball(a: float, b: float) -> Any:
+    """A ball containing ``[a, b]``: the float midpoint, the half-width rounded up."""
     if a == b:
         return flint.arb(a)
+    if a > -_FLOAT_BIG and b < _FLOAT_BIG:
+        mid = 0.5 * a + 0.5 * b
+        # the half-width, the midpoint's rounding error (<= 1 ulp) and 1 ulp per
+        # operation (any rounding mode), plus 2 subnormal steps
+        rad = (0.5 * (b - a) + abs(mid) * 2.0**-51) * _FLOAT_MARGIN + 1e-323
+        return flint.arb(mid, rad)
     return flint.arb(a).union(flint.arb(b))
 
 
@@ -501,12 +511,38 @@ class ArbKernel:
     def _run(self, function: BallFunction | None, argument: Any) -> Any:
         if function is None:
             return None
+        if flint.ctx.prec == ARB_PRECISION:  # inside precision()
+            try:
+                return function(argument)
+            except (_Refused, ValueError, ZeroDivisionError):
+                return None
         saved = flint.ctx.prec
         flint.ctx.prec = ARB_PRECISION
         try:
             return function(argument)
         except (_Refused, ValueError, ZeroDivisionError):
             return None
+        finally:
+            flint.ctx.prec = saved
+
+    @contextlib.contextmanager
+    def precision(self) -> Iterator[None]:
+        """Work at :data:`ARB_PRECISION` bits for a while (saves a switch per call).
+
+        Examples:
+            >>> import sympy as sp
+            >>> from reluapprox.expr import SYMBOL as x
+            >>> kernel = ArbKernel(sp.exp(x))
+            >>> with kernel.precision():
+            ...     flint.ctx.prec
+            80
+            >>> flint.ctx.prec
+            53
+        """
+        saved = flint.ctx.prec
+        flint.ctx.prec = ARB_PRECISION
+        try:
+            yield
         finally:
             flint.ctx.prec = saved
 

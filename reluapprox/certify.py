@@ -49,6 +49,7 @@ References:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import sys
@@ -156,7 +157,9 @@ def _from_floats(a: float, b: float) -> Interval:
 
 def _to_fraction(x: MPF) -> Fraction:
     sign, man, exp, _ = x
-    if x in (_INF, _NINF) or x == lm.fnan:
+    if not man:  # zero, or one of the special values
+        if x == _ZERO:
+            return Fraction(0)
         raise OverflowError("an infinite endpoint has no exact rational value")
     if sign:
         man = -man
@@ -555,7 +558,14 @@ def analytic_everywhere(expr: sp.Expr) -> bool:
 def _from_arb(x: Any) -> MPF:
     """The exact value of an exact ``arb`` (a ball's endpoint or midpoint) as an MPF."""
     man, exp = x.man_exp()
-    return lm.from_man_exp(int(man), int(exp))  # type: ignore[no-any-return]
+    m, e = int(man), int(exp)
+    if m & 1:  # Arb's mantissas are odd: already the normalised MPF
+        return (1, -m, e, (-m).bit_length()) if m < 0 else (0, m, e, m.bit_length())
+    return lm.from_man_exp(m, e)  # type: ignore[no-any-return]
+
+
+#: Rounds a float conversion of a radius up (1 ulp, with room to spare).
+_RADIUS_MARGIN = 1 + 2.0**-50
 
 
 class Node:
@@ -635,6 +645,10 @@ class CellCertifier:
             self._second_compiled = second
         return self._second_compiled
 
+    def precision(self) -> contextlib.AbstractContextManager[None]:
+        """A context in which Arb works at 80 bits without switching per call."""
+        return self._arb.precision()
+
     def kernel(self) -> str:
         """Which kernels computed the enclosures so far, for ``method`` strings.
 
@@ -670,7 +684,11 @@ class CellCertifier:
             mid = _from_arb(ball.mid())
             if mid[1] and mid[2] + mid[3] <= -1100:  # |mid| < 2**-1100: flushed to 0
                 return Node(x, _ZERO, arb_up(ball.rad() + abs(ball.mid())))
-            return Node(x, mid, arb_up(ball.rad()))
+            rad = ball.rad()
+            if rad.is_zero():
+                return Node(x, mid, 0.0)
+            # float() errs by at most 1 ulp (2**-52 relative, or 5e-324 for subnormals)
+            return Node(x, mid, float(rad) * _RADIUS_MARGIN + 5e-324)
         self.mpmath_enclosures += 1
         try:
             enclosure = self._range(_from_floats(x, x))

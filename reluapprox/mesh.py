@@ -149,18 +149,20 @@ class _Budget:
         self.progress = progress
         self.next_report = time.monotonic() + PROGRESS_INTERVAL
 
+    def where(self, x: float) -> str:
+        return f"[{self.a!r}, {x!r}] ({100 * (x - self.a) / (self.b - self.a):.1f}% of the domain)"
+
     def check(self, x: float, cells: int) -> None:
-        where = f"[{self.a!r}, {x!r}] ({100 * (x - self.a) / (self.b - self.a):.1f}% of the domain)"
         if cells > self.max_neurons:
             raise BudgetExceeded(
                 f"max_neurons={self.max_neurons} was hit: {cells} cells were needed to "
-                f"cover {where}; increase max_neurons or eps"
+                f"cover {self.where(x)}; increase max_neurons or eps"
             )
         now = time.monotonic()
         if self.deadline is not None and now > self.deadline:
             raise BudgetExceeded(
-                f"time_limit={self.time_limit!r} s was hit after covering {where} with "
-                f"{cells} cells; increase time_limit or eps"
+                f"time_limit={self.time_limit!r} s was hit after covering {self.where(x)} "
+                f"with {cells} cells; increase time_limit or eps"
             )
         if self.progress is not None and now >= self.next_report:
             self.progress((x - self.a) / (self.b - self.a), cells)

@@ -12,7 +12,14 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reluapprox.arbkernel import ArbKernel, arb_down, arb_up, compile_ball, compile_jet
+from reluapprox.arbkernel import (
+    ArbKernel,
+    _ball,
+    arb_down,
+    arb_up,
+    compile_ball,
+    compile_jet,
+)
 from reluapprox.certify import CellCertifier
 from reluapprox.expr import SYMBOL, parse_expression
 
@@ -179,3 +186,18 @@ def test_c2_bound_in_floats_and_in_balls(a: float, b: float, scale: int) -> None
     assert bound is not None
     exact = Fraction(b - a) ** 2 / 8 * 6 * scale * Fraction(b)
     assert exact <= Fraction(bound) <= exact * (1 + Fraction(1, 2**26))
+
+
+@given(
+    a=st.floats(-1e300, 1e300) | st.floats(-1e-300, 1e-300),
+    width=st.floats(0.0, 1e300) | st.floats(0.0, 1e-300),
+)
+def test_the_ball_of_a_cell_contains_both_ends(a: float, width: float) -> None:
+    b = a + width
+    if not b < float("inf"):
+        return
+    ball = _ball(a, b)
+    assert ball.contains(flint.arb(a))
+    assert ball.contains(flint.arb(b))
+    # Arb stores radii with 30-bit mantissas, rounded up
+    assert ball.rad() <= (b - a) * (1 + 2.0**-28) / 2 + abs(a) * 2.0**-48 + 2.0**-1000
