@@ -564,8 +564,14 @@ def _from_arb(x: Any) -> MPF:
     return lm.from_man_exp(m, e)  # type: ignore[no-any-return]
 
 
-#: Rounds a float conversion of a radius up (1 ulp, with room to spare).
+#: Rounds a float conversion of a radius up (1 ulp, with room to spare), and bounds
+#: the rounding errors of a few float operations on nonnegative numbers.
 _RADIUS_MARGIN = 1 + 2.0**-50
+
+#: Float arithmetic with the margin is used only for cells longer than this and
+#: ``g''`` below ``_FLOAT_HUGE`` (no underflow or overflow).
+_FLOAT_SAFE = 2.0**-400
+_FLOAT_HUGE = 2.0**400
 
 
 class Node:
@@ -591,15 +597,15 @@ class ErrorRange(NamedTuple):
     """An enclosure ``[lo, hi]`` of ``g - chord`` on a cell (see :meth:`CellCertifier.error_range`).
 
     Attributes:
-        lo: a lower bound (exact).
-        hi: an upper bound (exact).
+        lo: a lower bound (a float, rounded down).
+        hi: an upper bound (a float, rounded up).
         sign: ``+1`` (``g''`` proved >= 0), ``-1`` (<= 0) or ``0`` (unknown).
         smooth: whether the range came from the ``g''`` enclosure (it then scales
             like the square of the cell's length); ``False`` for the oscillation range.
     """
 
-    lo: Fraction
-    hi: Fraction
+    lo: float
+    hi: float
     sign: int
     smooth: bool
 
@@ -869,7 +875,9 @@ class CellCertifier:
         ``lo = -h**2/8 max(M, 0) - r`` and ``hi = h**2/8 max(-m, 0) + r`` (``r``: node
         radius), and the sign is ``+1`` (convex), ``-1`` (concave) or ``0`` (``g''``
         may vanish). Otherwise the oscillation enclosure is used with sign ``0`` (and
-        ``smooth`` False).
+        ``smooth`` False). ``lo`` and ``hi`` are floats rounded outward: with a
+        relative margin of ``2**-50`` after float arithmetic on an Arb enclosure
+        (cells longer than ``2**-400``), from exact rationals otherwise.
         Returns ``None`` when no finite range is proved.
         """
         a, b = left.x, right.x
@@ -877,6 +885,19 @@ class CellCertifier:
         found = self._arb.jet(a, b)
         if found is not None:
             self.arb_enclosures += 1
+            # float() of an exact ball end errs by less than 1 ulp: widen by 2 ulps
+            lower, upper = float(found[2].lower()), float(found[2].upper())
+            m_f = 2 * (lower - abs(lower) * 2.0**-51 - 5e-324)
+            big_m_f = 2 * (upper + abs(upper) * 2.0**-51 + 5e-324)
+            h = b - a
+            sign = 1 if m_f >= 0 else (-1 if big_m_f <= 0 else 0)
+            if h > _FLOAT_SAFE and m_f > -_FLOAT_HUGE and big_m_f < _FLOAT_HUGE:
+                # in floats, each result rounded outward by the margin (all terms >= 0)
+                q = h * h / 8 * _RADIUS_MARGIN
+                r = max(left.radius, right.radius)
+                lo = -((q * max(big_m_f, 0.0) + r) * _RADIUS_MARGIN)
+                hi = (q * max(-m_f, 0.0) + r) * _RADIUS_MARGIN
+                return ErrorRange(lo, hi, sign, True)
             twice = 2 * found[2]
             enclosure = _from_arb(twice.lower()), _from_arb(twice.upper())
         else:
@@ -891,12 +912,12 @@ class CellCertifier:
             m = _bounded_fraction(enclosure[0], up=False)
             big_m = _bounded_fraction(enclosure[1], up=True)
         if m is not None and big_m is not None:
-            h = Fraction(b) - Fraction(a)
-            r = Fraction(max(left.radius, right.radius))
-            lo = -h * h / 8 * max(big_m, Fraction(0)) - r
-            hi = h * h / 8 * max(-m, Fraction(0)) + r
+            h_exact = Fraction(b) - Fraction(a)
+            r_exact = Fraction(max(left.radius, right.radius))
+            lo_exact = -h_exact * h_exact / 8 * max(big_m, Fraction(0)) - r_exact
+            hi_exact = h_exact * h_exact / 8 * max(-m, Fraction(0)) + r_exact
             sign = 1 if m >= 0 else (-1 if big_m <= 0 else 0)
-            return ErrorRange(lo, hi, sign, True)
+            return ErrorRange(-up_fraction(-lo_exact), up_fraction(hi_exact), sign, True)
         g = self._enclose(a, b)
         if g is None:
             return None
@@ -905,7 +926,8 @@ class CellCertifier:
         if g_lo is None or g_hi is None:
             return None
         ya, yb = left.fraction, right.fraction
-        return ErrorRange(g_lo - max(ya, yb), g_hi - min(ya, yb), 0, False)
+        lo_exact, hi_exact = g_lo - max(ya, yb), g_hi - min(ya, yb)
+        return ErrorRange(-up_fraction(-lo_exact), up_fraction(hi_exact), 0, False)
 
     def cell_bound(
         self, left: Node, right: Node, *, target: float | None = None

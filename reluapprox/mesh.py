@@ -33,6 +33,7 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -546,9 +547,37 @@ BACKTRACK_FRACTION = 1.0
 #: Node shift of :func:`shifted_mesh`, as a fraction of the target (slack for radii).
 SHIFT_FRACTION = Fraction(999_999, 1_000_000)
 
-#: ``(right node, its shift, cell bound, sign of g'' on the cell, step ratio k)``: the
-#: cell could be ``sqrt(k)`` times longer before its binding constraint is reached.
-_Step = tuple[Node, Fraction, float, int, float]
+#: ``(right node, its shift in units of the shift S (-1, 0 or 1), cell bound, sign of
+#: g'' on the cell, step ratio k)``: the cell could be ``sqrt(k)`` times longer before
+#: its binding constraint is reached.
+_Step = tuple[Node, int, float, int, float]
+
+
+def _shifted_value(node: Node, k: int, shift: Fraction) -> Fraction:
+    """The exact ``y + k * shift`` for the node value ``y`` (one normalisation)."""
+    if k == 0:
+        return node.fraction
+    sign, man, exp, _ = node.value
+    p, q = shift.numerator * k, shift.denominator
+    if sign:
+        man = -man
+    if exp >= 0:
+        return Fraction((man << exp) * q + p, q)
+    return Fraction(man * q + (p << -exp), q << -exp)
+
+
+def _shift(target: float) -> Fraction:
+    """The node shift ``S`` of :func:`shifted_mesh` for a target (exact)."""
+    return Fraction(target) * SHIFT_FRACTION
+
+
+@functools.lru_cache(maxsize=16)
+def _shift_bounds(target: float) -> tuple[tuple[float, float], ...]:
+    """Float bounds ``(down, up)`` of the shifts ``-S, 0, S`` (indexed by ``k + 1``)."""
+    shift = _shift(target)
+    up = up_fraction(shift)
+    down = -up_fraction(-shift)
+    return ((-up, -down), (0.0, 0.0), (down, up))
 
 
 def _step_ratio(lo: float, hi: float, s_lo: float, s_hi: float, target: float) -> float:
@@ -569,28 +598,29 @@ def _step_ratio(lo: float, hi: float, s_lo: float, s_hi: float, target: float) -
 def _shifted_search(
     certifier: CellCertifier,
     left: Node,
-    s_a: Fraction,
+    s_a: int,
     b: float,
     h: float,
-    target: Fraction,
+    target: float,
     mode: str,
     budget: _Budget,
     cells: int,
 ) -> tuple[_Step | None, bool]:
     """The longest cell from ``left`` (shift ``s_a``) that certifies in ``mode``.
 
-    Modes: ``"free"`` (``s_a = 0``; the right shift is ``-sign * shift`` where
-    ``g''`` has one sign, else 0), ``"keep"`` (the right shift equals ``s_a``, which
-    needs ``g''`` of the same sign on the whole cell) and ``"zero"`` (right shift 0).
+    Shifts are counted in units of ``S`` (``s = -1, 0, 1``). Modes: ``"free"``
+    (``s_a = 0``; the right shift is ``-sign`` where ``g''`` has one sign, else 0),
+    ``"keep"`` (the right shift equals ``s_a``, which needs ``g''`` of the same sign
+    on the whole cell) and ``"zero"`` (right shift 0).
     Each trial rescales ``h`` by the square root of :func:`_step_ratio` (the bound
     scales like ``h**2``); the trials are bracketed between the longest passing and
     the shortest failing one. Returns the cell (or ``None``) and whether a trial
     failed because ``g''`` changed sign (``"keep"`` only).
     """
     x = left.x
-    t = float(target)
-    shift = target * SHIFT_FRACTION
-    sign_a = 0 if s_a == 0 else (-1 if s_a > 0 else 1)  # s = -sign * shift
+    t = target
+    bounds = _shift_bounds(target)
+    sign_a = -s_a  # s = -sign
     best: _Step | None = None
     sign_failed = False
     lo_h, hi_h = 0.0, math.inf
@@ -617,15 +647,17 @@ def _shifted_search(
             if mode == "keep":
                 s_b = s_a
             elif mode == "zero" or sign == 0:
-                s_b = Fraction(0)
+                s_b = 0
             else:
-                s_b = -sign * shift
-            s_lo, s_hi = min(s_a, s_b), max(s_a, s_b)
-            worst = max(hi - s_lo, s_hi - lo)
-            bound = up_fraction(worst)
-            passed = worst <= target
+                s_b = -sign
+            # floats rounded outward: the shifts' bounds, one ulp up per difference
+            s_lo = min(bounds[s_a + 1][0], bounds[s_b + 1][0])
+            s_hi = max(bounds[s_a + 1][1], bounds[s_b + 1][1])
+            worst = max(math.nextafter(hi - s_lo, math.inf), math.nextafter(s_hi - lo, math.inf))
+            bound = worst
+            passed = worst <= t
             if smooth:
-                ratio = _step_ratio(float(lo), float(hi), float(s_lo), float(s_hi), t)
+                ratio = _step_ratio(lo, hi, s_lo, s_hi, t)
             elif passed:  # an oscillation range scales like h (where g is Lipschitz)
                 ratio = (t / bound) ** 2 if bound > 0 else 4.0
             else:
@@ -660,10 +692,10 @@ def _shifted_search(
 def _shifted_step(
     certifier: CellCertifier,
     left: Node,
-    s_a: Fraction,
+    s_a: int,
     b: float,
     h: float,
-    target: Fraction,
+    target: float,
     budget: _Budget,
     cells: int,
     previous_width: float,
@@ -717,9 +749,9 @@ def shifted_mesh(
         BudgetExceeded, CertificationError, EvaluationError: as :func:`adaptive_mesh`.
     """
     budget = _Budget(a, b, max_neurons, deadline, time_limit, progress)
-    t = Fraction(target)
+    t = target
     nodes = [certifier.node(a)]
-    shifts = [Fraction(0)]
+    shifts = [0]  # in units of the shift S
     bounds: list[float] = []
     signs: list[int] = []
     h = (b - a) / 16
@@ -752,7 +784,7 @@ def shifted_mesh(
             success = jump is not None and jump[0].x > right.x
             schedule.record(success)
             if jump is not None and success:
-                right, s_b, bound, sign, ratio = jump[0], Fraction(0), jump[1], 0, 1.0
+                right, s_b, bound, sign, ratio = jump[0], 0, jump[1], 0, 1.0
         # Predict the next cell as adaptive_mesh does: this cell's optimal length times
         # the trend of the optimal lengths of the last two cells of the same kind.
         optimal = (right.x - nodes[-1].x) * min(2.0, math.sqrt(ratio))
@@ -766,7 +798,8 @@ def shifted_mesh(
         shifts.append(s_b)
         bounds.append(bound)
         signs.append(sign)
-    values = [node.fraction + s for node, s in zip(nodes, shifts, strict=True)]
+    shift = _shift(target)
+    values = [_shifted_value(node, k, shift) for node, k in zip(nodes, shifts, strict=True)]
     methods: dict[str, int] = {}
     for sign in signs:
         key = "shifted" if sign != 0 else "unshifted"

@@ -206,20 +206,26 @@ def test_max_error_mp_validates() -> None:
 
 
 def test_error_range_of_convex_and_concave_cells() -> None:
+    # x**2 on [0, 1/2]: g - chord in [-h**2/8 * 2, 0] = [-1/16, 0], rounded outward
     convex = CellCertifier(x**2)
-    assert convex.error_range(convex.node(0.0), convex.node(0.5)) == (
-        Fraction(-1, 16),
-        Fraction(0),
-        1,
-        True,
-    )
+    lo, hi, sign, smooth = convex.error_range(convex.node(0.0), convex.node(0.5))
+    assert (hi, sign, smooth) == (0.0, 1, True)
+    assert -1 / 16 * (1 + 2.0**-45) <= lo <= -1 / 16
     concave = CellCertifier(-(x**2))
-    assert concave.error_range(concave.node(0.0), concave.node(0.5)) == (
-        Fraction(0),
-        Fraction(1, 16),
-        -1,
-        True,
-    )
+    lo, hi, sign, smooth = concave.error_range(concave.node(0.0), concave.node(0.5))
+    assert (lo, sign, smooth) == (0.0, -1, True)
+    assert 1 / 16 <= hi <= 1 / 16 * (1 + 2.0**-45)
+
+
+def test_error_range_on_tiny_cells_is_computed_exactly() -> None:
+    # cells shorter than 2**-400 skip the float arithmetic (h * h would underflow)
+    a = 2.0**-420
+    cert = CellCertifier(x**2)
+    lo, hi, sign, _ = cert.error_range(cert.node(a), cert.node(2 * a))
+    assert sign == 1
+    assert hi >= 0.0
+    assert lo <= -(a**2) / 4 * (1 - 2.0**-40)  # -h**2/8 * 2 = -a**2/4, not flushed to 0
+    assert lo < 0.0
 
 
 def test_error_range_where_the_sign_is_unknown() -> None:
