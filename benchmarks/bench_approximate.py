@@ -1,19 +1,26 @@
-"""Benchmark of ``approximate``: neurons of the adaptive mesh vs N* and vs the uniform mesh.
+"""Benchmark of ``approximate``: neurons vs N* and the uniform mesh, and time vs the kernel.
 
-For each test function and tolerance ``eps`` it measures
+For each test function and tolerance ``eps`` it measures, in one run,
 
-- ``adaptive``: neurons, certified bound and time of ``approximate(g, eps)``;
+- ``adaptive``: neurons, certified bound and time (median of 3) of
+  ``approximate(g, eps)``;
 - ``N*``: the equidistribution optimum ``int sqrt|g''| dx / sqrt(8 eps)`` (mpmath
   quadrature; infinite for ``x sin(1/x)``);
 - ``shifted``: neurons of ``approximate(g, eps, interpolating=False)`` (node values
-  shifted off ``g``, the non-interpolating near-best variant), also certified;
-- ``uniform`` (the baseline, measured in the same run): neurons of
-  ``approximate(g, eps, mesh="uniform")``, the fewest uniform cells that certify,
-  capped at ``--uniform-cap`` neurons (shown as ``> cap`` when the cap is hit);
+  shifted off ``g``, the non-interpolating near-best variant), also certified, their
+  ratio to ``N*/sqrt 2`` (its optimum), and its time per neuron (median of 3) over
+  the adaptive mode's;
+- ``uniform`` (the neuron baseline): neurons of ``approximate(g, eps,
+  mesh="uniform")``, the fewest uniform cells that certify, capped at
+  ``--uniform-cap`` neurons (shown as ``> cap`` when the cap is hit);
+- ``kernel`` (the time baseline): the time of enclosing ``g`` at the right node and
+  ``g, g', g''`` on every final cell once with the Arb kernel
+  (:class:`~reluapprox.arbkernel.ArbKernel` ``value`` and ``jet``, median of 3): the
+  arithmetic any certificate of this mesh needs; ``time / kernel`` is the cost of
+  everything else (the search, the fallbacks, the network);
 
-and prints a markdown table with the ratios ``adaptive / N*`` and
-``uniform / adaptive``. Rows whose adaptive mesh would take more than a few minutes
-are skipped and listed (``x sin(1/x)`` needs about ``1/eps`` neurons).
+and prints a markdown table. Rows whose adaptive mesh would take more than a few
+minutes are skipped and listed (``x sin(1/x)`` needs about ``1/eps`` neurons).
 
 Usage::
 
@@ -25,16 +32,21 @@ from __future__ import annotations
 import argparse
 import math
 import platform
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import flint
 import mpmath
 import sympy as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reluapprox.approximation import approximate
+from reluapprox.approximation import Approximation, approximate
+from reluapprox.arbkernel import ArbKernel
 from reluapprox.errors import BudgetExceeded
 from reluapprox.expr import SYMBOL, parse_expression
 
@@ -46,6 +58,7 @@ FUNCTIONS = (
     ("x² on [-2, 2]", "x**2", (-2.0, 2.0), (), 1e-7),
     ("sqrt(x)", "sqrt(x)", (0.0, 1.0), (), 1e-7),
     ("abs(x - 1/3)^0.7", "abs(x - 1/3)**0.7", (0.0, 1.0), (1 / 3,), 1e-7),
+    ("tanh(20 sin 12x)", "tanh(20*sin(12*x))", (0.0, 1.0), (), 1e-7),
     ("x sin(1/x)", "x*sin(1/x)", (0.0, 1.0), (), 1e-4),
 )
 
@@ -66,6 +79,31 @@ def n_star(text: str, domain: tuple[float, float], breaks: tuple[float, ...], ep
     return float(integral) / math.sqrt(8 * eps)
 
 
+def _median(run: Callable[[], Any]) -> tuple[float, Any]:
+    """Median wall time of 3 calls and the last result."""
+    times, result = [], None
+    for _ in range(3):
+        start = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def kernel_seconds(res: Approximation) -> float:
+    """Median time of one Arb ``value`` (right node) and ``jet`` (cell) per final cell."""
+    assert res.target.expr is not None
+    kernel = ArbKernel(res.target.expr)
+    nodes = res.nodes
+
+    def run() -> None:
+        with kernel.precision():
+            for i in range(len(nodes) - 1):
+                kernel.value(nodes[i + 1])
+                kernel.jet(nodes[i], nodes[i + 1])
+
+    return _median(run)[0]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--eps", type=float, nargs="+", default=list(EPS))
@@ -74,13 +112,16 @@ def main() -> int:
     args = parser.parse_args()
     lines = [
         f"Measured with `python benchmarks/bench_approximate.py` (Python "
-        f"{platform.python_version()}, mpmath {mpmath.__version__}, {platform.machine()}; "
-        f"uniform meshes capped at {args.uniform_cap:,} neurons).",
+        f"{platform.python_version()}, mpmath {mpmath.__version__}, python-flint "
+        f"{flint.__version__}, {platform.machine()}; uniform meshes capped at "
+        f"{args.uniform_cap:,} neurons; times are medians of 3 in one run).",
         "",
         "| g | eps | adaptive neurons | N* | adaptive / N* | uniform neurons (baseline) "
-        "| uniform / adaptive | shifted neurons | adaptive / shifted | certified "
-        "| adaptive time (s) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: |",
+        "| uniform / adaptive | shifted neurons | shifted / (N*/√2) | certified "
+        "| adaptive time (s) | µs per neuron | time / kernel "
+        "| shifted / adaptive time per neuron |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: "
+        "| ---: | ---: |",
     ]
     skipped = []
     print("\n".join(lines), flush=True)
@@ -89,9 +130,13 @@ def main() -> int:
             if eps < smallest:
                 skipped.append(f"{name} at eps = {eps:g}")
                 continue
-            res = approximate(text, eps, domain=domain, time_limit=600)
+            approximate(text, eps, domain=domain, time_limit=600)  # warm-up (sympy caches)
+            seconds, res = _median(lambda: approximate(text, eps, domain=domain, time_limit=600))  # noqa: B023
+            kernel = kernel_seconds(res)
             star = n_star(text, domain, breaks, eps)
-            shifted = approximate(text, eps, domain=domain, interpolating=False, time_limit=600)
+            shifted_seconds, shifted = _median(
+                lambda: approximate(text, eps, domain=domain, interpolating=False, time_limit=600)  # noqa: B023
+            )
             assert shifted.certified
             assert res.certified
             try:
@@ -105,11 +150,16 @@ def main() -> int:
                 ratio_uniform = f"> {args.uniform_cap / res.n_neurons:.1f}"
             star_text = "∞" if math.isinf(star) else f"{star:,.0f}"
             ratio_star = "-" if math.isinf(star) else f"{res.n_neurons / star:.3f}"
+            ratio_shifted = (
+                "-" if math.isinf(star) else f"{shifted.n_neurons / (star / math.sqrt(2)):.3f}"
+            )
+            per_neuron = seconds / res.n_neurons
+            shifted_per_neuron = shifted_seconds / shifted.n_neurons
             line = (
                 f"| {name} | {eps:g} | {res.n_neurons:,} | {star_text} | {ratio_star} | "
-                f"{n_uniform} | {ratio_uniform} | {shifted.n_neurons:,} | "
-                f"{res.n_neurons / shifted.n_neurons:.2f} | {'yes' if res.certified else 'no'} | "
-                f"{res.seconds:.2f} |"
+                f"{n_uniform} | {ratio_uniform} | {shifted.n_neurons:,} | {ratio_shifted} | "
+                f"{'yes' if res.certified else 'no'} | {seconds:.3f} | {1e6 * per_neuron:.0f} | "
+                f"{seconds / kernel:.2f} | {shifted_per_neuron / per_neuron:.2f} |"
             )
             lines.append(line)
             print(line, flush=True)

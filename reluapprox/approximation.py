@@ -33,7 +33,7 @@ Examples:
     >>> res.certified, res.n_neurons, res.bound < 1e-3
     (True, 80, True)
     >>> res.method.split(";")[0]
-    'certified: adaptive mesh, interval arithmetic (mpmath, 80 bits)'
+    'certified: adaptive mesh, interval arithmetic (Arb 80 bits'
     >>> import math
     >>> approximate(math.sin, 1e-3, lipschitz=1.0).n_neurons  # h just below 2 eps / L
     501
@@ -70,7 +70,7 @@ from reluapprox._validation import (
 from reluapprox.certify import PRECISION, CellCertifier, Node, up_fraction
 from reluapprox.errors import BudgetExceeded, CertificationError, InvalidArgument
 from reluapprox.expr import Target, as_target
-from reluapprox.interpolation import interpolate
+from reluapprox.interpolation import interpolate_floats
 from reluapprox.mesh import (
     ESTIMATE_SAFETY,
     Mesh,
@@ -82,7 +82,7 @@ from reluapprox.mesh import (
     uniform_nodes,
     uniform_start,
 )
-from reluapprox.shallow import ShallowNetwork
+from reluapprox.shallow import FloatArray, ShallowNetwork, float_or_inf
 
 __all__ = [
     "DEFAULT_MAX_NEURONS",
@@ -650,6 +650,7 @@ def approximate(
         )
     certified = True
     conditional: str | None = None
+    floats = None
     if modulus is not None or lipschitz is not None:
         built, bound, method, conditional = _approximate_modulus(
             target,
@@ -674,13 +675,14 @@ def approximate(
             "time_limit": time_limit,
             "progress": progress,
         }
-        if not interpolating:
-            built = shifted_mesh(certifier, a, b, tau, **budget)
-        elif mesh == "adaptive":
-            built = adaptive_mesh(certifier, a, b, tau, **budget)
-        else:
-            start = uniform_start(target.expr, a, b, tau)
-            built = certified_uniform_mesh(certifier, a, b, tau, start=start, **budget)
+        with certifier.precision():
+            if not interpolating:
+                built = shifted_mesh(certifier, a, b, tau, **budget)
+            elif mesh == "adaptive":
+                built = adaptive_mesh(certifier, a, b, tau, **budget)
+            else:
+                start = uniform_start(target.expr, a, b, tau)
+                built = certified_uniform_mesh(certifier, a, b, tau, start=start, **budget)
         bound = max(built.bounds)
         names = {
             "C2": "h^2/8 sup|g''|",
@@ -691,10 +693,11 @@ def approximate(
         kinds = ", ".join(f"{names[k]} on {v} cells" for k, v in sorted(built.methods.items()))
         kind = mesh if interpolating else "adaptive non-interpolating (shifted)"
         method = (
-            f"certified: {kind} mesh, interval arithmetic (mpmath, {PRECISION} bits); "
+            f"certified: {kind} mesh, interval arithmetic ({certifier.kernel()}); "
             f"per cell {kinds}; node-value radius <= {max(built.radii):.2g} included"
         )
-        _float_check(target, built, bound, certifier)
+        floats = _floats(built.values)
+        _float_check(target, built, bound, certifier, floats)
     else:
         built = sampled_mesh(
             target,
@@ -721,7 +724,7 @@ def approximate(
         )
     if not bound < eps:  # pragma: no cover - every path keeps a margin below eps
         raise CertificationError(f"internal check failed: bound {bound!r} >= eps={eps!r}")
-    network = interpolate(built.nodes, built.values)
+    network = interpolate_floats(built.nodes, built.values, floats=floats)
     return Approximation(
         network=network,
         bound=bound,
@@ -739,7 +742,14 @@ def approximate(
     )
 
 
-def _float_check(target: Target, built: Mesh, bound: float, certifier: CellCertifier) -> None:
+def _floats(values: Sequence[Fraction]) -> FloatArray:
+    """The values rounded to the nearest floats (``±inf`` beyond the float range)."""
+    return np.array([float_or_inf(v) for v in values], dtype=np.float64)
+
+
+def _float_check(
+    target: Target, built: Mesh, bound: float, certifier: CellCertifier, y: FloatArray
+) -> None:
     """Evaluate ``g`` in floats at the cell midpoints: it must be defined there, and the
     observed error must respect the proved bound (a consistency check of the proof).
 
@@ -750,7 +760,6 @@ def _float_check(target: Target, built: Mesh, bound: float, certifier: CellCerti
     x = np.array(built.nodes)
     mids = (x[:-1] + x[1:]) / 2
     gm = target(mids)
-    y = np.array([float(v) for v in built.values])
     observed = np.abs(gm - (y[:-1] + y[1:]) / 2)
     tolerance = bound + SAMPLE_CHECK_RTOL * max(1.0, float(np.abs(y).max()))
     suspects = np.flatnonzero(~(observed <= tolerance))

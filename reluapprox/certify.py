@@ -55,7 +55,7 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import mpmath
 import sympy as sp
@@ -63,6 +63,7 @@ from mpmath.libmp import libmpf as lm
 from mpmath.libmp import libmpi
 
 from reluapprox._validation import check_interval, check_positive_int
+from reluapprox.arbkernel import ARB_PRECISION, ArbKernel, arb_down, arb_up
 from reluapprox.errors import EvaluationError, InvalidExpression
 from reluapprox.expr import SYMBOL, Guard
 from reluapprox.shallow import ShallowNetwork
@@ -72,11 +73,14 @@ __all__ = [
     "EXTENSION_RADIUS",
     "MAX_DERIVATIVE_NODES",
     "PRECISION",
+    "RECHECK_FACTOR",
     "SUBDIVISIONS",
     "TRIG_CAP",
     "CellCertifier",
+    "ErrorRange",
     "Node",
     "NotSmooth",
+    "analytic_everywhere",
     "compile_enclosure",
     "enclose",
     "max_error_mp",
@@ -107,6 +111,10 @@ TRIG_CAP = 2**1024
 #: of its size before it is built): beyond it (a product of 90 sines has a second
 #: derivative of 1.4 million nodes) only oscillation bounds are used.
 MAX_DERIVATIVE_NODES = 5000
+
+#: An Arb C^2 bound within this factor above the target is recomputed with mpmath
+#: (the smaller bound is used): the cells stay as long as with mpmath alone.
+RECHECK_FACTOR = 1.25
 
 MPF = tuple[int, int, int, int]
 Interval = tuple[MPF, MPF]
@@ -165,10 +173,13 @@ def _from_floats(a: float, b: float) -> Interval:
 
 def _to_fraction(x: MPF) -> Fraction:
     sign, man, exp, _ = x
-    if x in (_INF, _NINF) or x == lm.fnan:
+    if not man:  # zero, or one of the special values
+        if x == _ZERO:
+            return Fraction(0)
         raise OverflowError("an infinite endpoint has no exact rational value")
-    value = Fraction(man) * (Fraction(2) ** exp)
-    return -value if sign else value
+    if sign:
+        man = -man
+    return Fraction(man << exp) if exp >= 0 else Fraction(man, 1 << -exp)
 
 
 #: Enclosure endpoints above this magnitude count as unbounded in Fraction arithmetic.
@@ -599,6 +610,62 @@ def up_fraction(q: Fraction) -> float:
     return result
 
 
+#: Node types that are real-analytic on the whole real line (with ``Add``, ``Mul``,
+#: numbers and nonnegative integer powers): an expression built from these alone
+#: needs no smoothness check.
+_ANALYTIC_EVERYWHERE: tuple[type, ...] = (
+    sp.Symbol,
+    sp.Number,
+    sp.NumberSymbol,
+    sp.Add,
+    sp.Mul,
+    sp.exp,
+    sp.sin,
+    sp.cos,
+    sp.sinh,
+    sp.cosh,
+    sp.tanh,
+    sp.atan,
+)
+
+
+def analytic_everywhere(expr: sp.Expr) -> bool:
+    """Whether ``expr`` is built from functions analytic on all of R (no smoothness check).
+
+    Examples:
+        >>> import sympy as sp
+        >>> from reluapprox.expr import SYMBOL as x
+        >>> analytic_everywhere(sp.exp(3 * x) * x**2), analytic_everywhere(1 / (1 + x**2))
+        (True, False)
+    """
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow):
+            if not (node.exp.is_Integer and node.exp >= 0):
+                return False
+        elif not isinstance(node, _ANALYTIC_EVERYWHERE):
+            return False
+    return True
+
+
+def _from_arb(x: Any) -> MPF:
+    """The exact value of an exact ``arb`` (a ball's endpoint or midpoint) as an MPF."""
+    man, exp = x.man_exp()
+    m, e = int(man), int(exp)
+    if m & 1:  # Arb's mantissas are odd: already the normalised MPF
+        return (1, -m, e, (-m).bit_length()) if m < 0 else (0, m, e, m.bit_length())
+    return lm.from_man_exp(m, e)  # type: ignore[no-any-return]
+
+
+#: Rounds a float conversion of a radius up (1 ulp, with room to spare), and bounds
+#: the rounding errors of a few float operations on nonnegative numbers.
+_RADIUS_MARGIN = 1 + 2.0**-50
+
+#: Float arithmetic with the margin is used only for cells longer than this and
+#: ``g''`` below ``_FLOAT_HUGE`` (no underflow or overflow).
+_FLOAT_SAFE = 2.0**-400
+_FLOAT_HUGE = 2.0**400
+
+
 class Node:
     """A node value: ``|g(x) - value| <= radius`` with ``value`` a binary rational."""
 
@@ -618,6 +685,23 @@ class Node:
         return f"Node(x={self.x!r}, value={self.fraction}, radius={self.radius!r})"
 
 
+class ErrorRange(NamedTuple):
+    """An enclosure ``[lo, hi]`` of ``g - chord`` on a cell (see :meth:`CellCertifier.error_range`).
+
+    Attributes:
+        lo: a lower bound (a float, rounded down).
+        hi: an upper bound (a float, rounded up).
+        sign: ``+1`` (``g''`` proved >= 0), ``-1`` (<= 0) or ``0`` (unknown).
+        smooth: whether the range came from the ``g''`` enclosure (it then scales
+            like the square of the cell's length); ``False`` for the oscillation range.
+    """
+
+    lo: float
+    hi: float
+    sign: int
+    smooth: bool
+
+
 class CellCertifier:
     """Per-cell proofs of ``sup |g - f| <= bound`` for an expression ``g``.
 
@@ -627,10 +711,20 @@ class CellCertifier:
             (:data:`~reluapprox.expr.Guard`, from :attr:`Target.guards
             <reluapprox.expr.Target>`): ``g`` counts as undefined wherever one fails.
 
-    The second derivative is taken with sympy once. If it contains a node that
-    cannot be enclosed, or it (or the first derivative) would have more than
-    :data:`MAX_DERIVATIVE_NODES` nodes, only the oscillation bound is used. All bounds
-    are floats rounded upward from exact or outward-rounded quantities.
+    Every enclosure is computed first with Arb balls
+    (:class:`~reluapprox.arbkernel.ArbKernel`: values, and ``g, g', g''`` at once by
+    Taylor-mode differentiation) and, where Arb gives no finite or no useful ball,
+    with the mpmath interval kernel of this module (the second derivative then taken
+    with sympy once, on first use; if it contains a node that cannot be enclosed, or
+    it (or the first derivative) would have more than :data:`MAX_DERIVATIVE_NODES`
+    nodes, only the oscillation bound is used). An expression with guards (domain
+    conditions that sympy simplified away) is enclosed by the mpmath kernel alone,
+    which checks them. All bounds are floats rounded upward from
+    exact or outward-rounded quantities.
+
+    Attributes:
+        arb_enclosures: enclosures computed with Arb so far.
+        mpmath_enclosures: enclosures computed with mpmath so far (the fallback).
     """
 
     def __init__(self, expr: sp.Expr, *, guards: Sequence[Guard] = ()) -> None:
@@ -645,15 +739,49 @@ class CellCertifier:
         ]
         self._range = _guarded(range_f, checks) if checks else range_f
         self._smooth = _guarded(smooth_f, checks) if checks else smooth_f
+        # Arb knows nothing of the guards: a guarded expression uses mpmath alone.
+        self._arb = ArbKernel(expr, active=not guards)
+        self._analytic = not guards and analytic_everywhere(expr)
         self._first: Enclosure | None = None  # compiled on first use
-        self._second: Enclosure | None = None
-        self._first_expr: sp.Expr | None = None
-        if _derivative_size(expr) <= MAX_DERIVATIVE_NODES:
-            first = sp.diff(expr, SYMBOL)
-            if _derivative_size(first) <= MAX_DERIVATIVE_NODES:
-                self._first_expr = first
-                with contextlib.suppress(InvalidExpression):
-                    self._second = compile_enclosure(sp.diff(first, SYMBOL), smooth=True)
+        self._second_compiled: Enclosure | None = None
+        self.arb_enclosures = 0
+        self.mpmath_enclosures = 0
+
+    @property
+    def _second(self) -> Enclosure:
+        """The mpmath enclosure of ``g''`` (compiled on first use, if not too large)."""
+        if self._second_compiled is None:
+            second: Enclosure = _no_enclosure
+            if _derivative_size(self.expr) <= MAX_DERIVATIVE_NODES:
+                first = sp.diff(self.expr, SYMBOL)
+                if _derivative_size(first) <= MAX_DERIVATIVE_NODES:
+                    with contextlib.suppress(InvalidExpression):
+                        second = compile_enclosure(sp.diff(first, SYMBOL), smooth=True)
+            self._second_compiled = second
+        return self._second_compiled
+
+    def precision(self) -> contextlib.AbstractContextManager[None]:
+        """A context in which Arb works at 80 bits without switching per call."""
+        return self._arb.precision()
+
+    def kernel(self) -> str:
+        """Which kernels computed the enclosures so far, for ``method`` strings.
+
+        Examples:
+            >>> import sympy as sp
+            >>> from reluapprox.expr import SYMBOL
+            >>> cert = CellCertifier(sp.sqrt(SYMBOL))
+            >>> _ = cert.node(0.25), cert.c2_bound(cert.node(0.0), cert.node(0.25))
+            >>> cert.kernel()
+            'Arb 80 bits; mpmath fallback on 1 of 4 enclosures'
+        """
+        if not self._arb.supported:
+            return f"mpmath, {PRECISION} bits"
+        total = self.arb_enclosures + self.mpmath_enclosures
+        return (
+            f"Arb {ARB_PRECISION} bits; mpmath fallback on {self.mpmath_enclosures:,} "
+            f"of {total:,} enclosures"
+        )
 
     def node(self, x: float) -> Node:
         """A node value ``y`` and radius ``r`` with ``|g(x) - y| <= r``.
@@ -665,6 +793,18 @@ class CellCertifier:
         Raises:
             EvaluationError: when ``g`` has no finite value (or limit) at ``x``.
         """
+        ball = self._arb.value(x)
+        if ball is not None:
+            self.arb_enclosures += 1
+            mid = _from_arb(ball.mid())
+            if mid[1] and mid[2] + mid[3] <= -1100:  # |mid| < 2**-1100: flushed to 0
+                return Node(x, _ZERO, arb_up(ball.rad() + abs(ball.mid())))
+            rad = ball.rad()
+            if rad.is_zero():
+                return Node(x, mid, 0.0)
+            # float() errs by at most 1 ulp (2**-52 relative, or 5e-324 for subnormals)
+            return Node(x, mid, float(rad) * _RADIUS_MARGIN + 5e-324)
+        self.mpmath_enclosures += 1
         try:
             enclosure = self._range(_from_floats(x, x))
         except _Undefined:
@@ -709,7 +849,9 @@ class CellCertifier:
         return Node(x, value, _up(radius))
 
     def smooth_on(self, a: float, b: float) -> bool:
-        """Whether ``g`` is proved real-analytic on ``[a, b]``."""
+        """Whether ``g`` is proved real-analytic on ``[a, b]`` (mpmath kernel)."""
+        if self._analytic:
+            return True
         try:
             self._smooth(_from_floats(a, b))
         except (NotSmooth, _Undefined):
@@ -717,8 +859,8 @@ class CellCertifier:
         return True
 
     def second_derivative_bound(self, a: float, b: float) -> float | None:
-        """An upper bound of ``sup |g''|`` on ``[a, b]`` if ``g`` is smooth there."""
-        if self._second is None or not self.smooth_on(a, b):
+        """An upper bound of ``sup |g''|`` on ``[a, b]`` if ``g`` is smooth there (mpmath)."""
+        if not self.smooth_on(a, b):
             return None
         try:
             bound = _abs_upper(self._second(_from_floats(a, b)))
@@ -726,25 +868,35 @@ class CellCertifier:
             return None
         return None if bound is None else _up(bound)
 
-    def c2_bound(self, left: Node, right: Node) -> float | None:
-        """``h**2/8 * sup|g''| + max radius`` (rounded up), or ``None`` if not smooth."""
+    def c2_bound(self, left: Node, right: Node, *, target: float | None = None) -> float | None:
+        """``h**2/8 * sup|g''| + max radius`` (rounded up), or ``None`` if not smooth.
+
+        With ``target``, an Arb bound that misses it by at most the factor
+        :data:`RECHECK_FACTOR` is computed again with mpmath (whose endpoint
+        arithmetic can be tighter) and the smaller bound is returned.
+        """
         a, b = left.x, right.x
+        radius = max(left.radius, right.radius)
+        found = self._arb.c2_bound(a, b, radius)
+        if found is not None:
+            self.arb_enclosures += 1
+            if target is None or not target < found <= RECHECK_FACTOR * target:
+                return found
+        self.mpmath_enclosures += 1
         d2 = self.second_derivative_bound(a, b)
         if d2 is None:
-            return None
+            return found
         h = lm.mpf_sub(lm.from_float(b), lm.from_float(a), 0)  # exact
         hh = lm.mpf_mul(h, h, PRECISION, lm.round_ceiling)
         e = lm.mpf_mul(lm.mpf_shift(hh, -3), lm.from_float(d2), PRECISION, lm.round_ceiling)
-        r = lm.from_float(max(left.radius, right.radius))
-        return _up(lm.mpf_add(e, r, PRECISION, lm.round_ceiling))
+        r = lm.from_float(radius)
+        bound = _up(lm.mpf_add(e, r, PRECISION, lm.round_ceiling))
+        return bound if found is None else min(bound, found)
 
     def oscillation_bound(self, left: Node, right: Node) -> float | None:
         """``max(G_hi - min(y), max(y) - G_lo)`` for the enclosure ``G`` of ``g`` on the cell."""
-        try:
-            g = self._range(_from_floats(left.x, right.x))
-        except _Undefined:
-            return None
-        if not _is_finite(g):
+        g = self._enclose(left.x, right.x)
+        if g is None:
             return None
         ya, yb = left.value, right.value
         y_lo, y_hi = (ya, yb) if _lt(ya, yb) else (yb, ya)
@@ -790,9 +942,12 @@ class CellCertifier:
             self._first = _no_enclosure
             if _derivative_size(self.expr) <= MAX_DERIVATIVE_NODES:
                 with contextlib.suppress(InvalidExpression):
-                    self._first = compile_enclosure(
-                        self._first_expr or sp.diff(self.expr, SYMBOL), smooth=True
-                    )
+                    self._first = compile_enclosure(sp.diff(self.expr, SYMBOL), smooth=True)
+        found = self._arb.jet(a, b)
+        if found is not None:
+            self.arb_enclosures += 1
+            return arb_down(found[1]), arb_up(found[1])
+        self.mpmath_enclosures += 1
         if not self.smooth_on(a, b):
             return None
         try:
@@ -803,15 +958,30 @@ class CellCertifier:
 
     def range_width(self, a: float, b: float) -> float | None:
         """The width of the enclosure of ``g`` on ``[a, b]`` (``None`` if unbounded)."""
+        ball = self._arb.ball(a, b)
+        if ball is not None:
+            self.arb_enclosures += 1
+            return arb_up(2 * ball.rad())
+        g = self._enclose(a, b, counted=False)
+        if g is None:
+            return None
+        return _up(lm.mpf_sub(g[1], g[0], PRECISION, lm.round_ceiling))
+
+    def _enclose(self, a: float, b: float, *, counted: bool = True) -> Interval | None:
+        """A finite enclosure of ``g`` on ``[a, b]`` (Arb first), or ``None``."""
+        if counted:
+            ball = self._arb.ball(a, b)
+            if ball is not None:
+                self.arb_enclosures += 1
+                return _from_arb(ball.lower()), _from_arb(ball.upper())
+        self.mpmath_enclosures += 1
         try:
             g = self._range(_from_floats(a, b))
         except _Undefined:
             return None
-        if not _is_finite(g):
-            return None
-        return _up(lm.mpf_sub(g[1], g[0], PRECISION, lm.round_ceiling))
+        return g if _is_finite(g) else None
 
-    def error_range(self, left: Node, right: Node) -> tuple[Fraction, Fraction, int] | None:
+    def error_range(self, left: Node, right: Node) -> ErrorRange | None:
         """An interval ``[lo, hi]`` containing ``g - chord`` on the cell, and the sign of ``g''``.
 
         ``chord`` joins the (unshifted) node values. Where ``g`` is smooth with
@@ -819,39 +989,60 @@ class CellCertifier:
         ``g(x) - L(x) = -(x - a)(b - x) g''(xi) / 2`` gives
         ``lo = -h**2/8 max(M, 0) - r`` and ``hi = h**2/8 max(-m, 0) + r`` (``r``: node
         radius), and the sign is ``+1`` (convex), ``-1`` (concave) or ``0`` (``g''``
-        may vanish). Otherwise the oscillation enclosure is used with sign ``0``.
+        may vanish). Otherwise the oscillation enclosure is used with sign ``0`` (and
+        ``smooth`` False). ``lo`` and ``hi`` are floats rounded outward: with a
+        relative margin of ``2**-50`` after float arithmetic on an Arb enclosure
+        (cells longer than ``2**-400``), from exact rationals otherwise.
         Returns ``None`` when no finite range is proved.
         """
         a, b = left.x, right.x
         enclosure: Interval | None = None
-        if self._second is not None and self.smooth_on(a, b):
-            try:
-                enclosure = self._second(_from_floats(a, b))
-            except (NotSmooth, _Undefined):
-                enclosure = None
+        found = self._arb.jet(a, b)
+        if found is not None:
+            self.arb_enclosures += 1
+            # float() of an exact ball end errs by less than 1 ulp: widen by 2 ulps
+            lower, upper = float(found[2].lower()), float(found[2].upper())
+            m_f = 2 * (lower - abs(lower) * 2.0**-51 - 5e-324)
+            big_m_f = 2 * (upper + abs(upper) * 2.0**-51 + 5e-324)
+            h = b - a
+            sign = 1 if m_f >= 0 else (-1 if big_m_f <= 0 else 0)
+            if h > _FLOAT_SAFE and m_f > -_FLOAT_HUGE and big_m_f < _FLOAT_HUGE:
+                # in floats, each result rounded outward by the margin (all terms >= 0)
+                q = h * h / 8 * _RADIUS_MARGIN
+                r = max(left.radius, right.radius)
+                lo = -((q * max(big_m_f, 0.0) + r) * _RADIUS_MARGIN)
+                hi = (q * max(-m_f, 0.0) + r) * _RADIUS_MARGIN
+                return ErrorRange(lo, hi, sign, True)
+            twice = 2 * found[2]
+            enclosure = _from_arb(twice.lower()), _from_arb(twice.upper())
+        else:
+            self.mpmath_enclosures += 1
+            if self.smooth_on(a, b):
+                try:
+                    enclosure = self._second(_from_floats(a, b))
+                except (NotSmooth, _Undefined):
+                    enclosure = None
         m = big_m = None
         if enclosure is not None and _is_finite(enclosure):
             m = _bounded_fraction(enclosure[0], up=False)
             big_m = _bounded_fraction(enclosure[1], up=True)
         if m is not None and big_m is not None:
-            h = Fraction(b) - Fraction(a)
-            r = Fraction(max(left.radius, right.radius))
-            lo = -h * h / 8 * max(big_m, Fraction(0)) - r
-            hi = h * h / 8 * max(-m, Fraction(0)) + r
+            h_exact = Fraction(b) - Fraction(a)
+            r_exact = Fraction(max(left.radius, right.radius))
+            lo_exact = -h_exact * h_exact / 8 * max(big_m, Fraction(0)) - r_exact
+            hi_exact = h_exact * h_exact / 8 * max(-m, Fraction(0)) + r_exact
             sign = 1 if m >= 0 else (-1 if big_m <= 0 else 0)
-            return lo, hi, sign
-        try:
-            g = self._range(_from_floats(a, b))
-        except _Undefined:
-            return None
-        if not _is_finite(g):
+            return ErrorRange(-up_fraction(-lo_exact), up_fraction(hi_exact), sign, True)
+        g = self._enclose(a, b)
+        if g is None:
             return None
         g_lo = _bounded_fraction(g[0], up=False)
         g_hi = _bounded_fraction(g[1], up=True)
         if g_lo is None or g_hi is None:
             return None
         ya, yb = left.fraction, right.fraction
-        return g_lo - max(ya, yb), g_hi - min(ya, yb), 0
+        lo_exact, hi_exact = g_lo - max(ya, yb), g_hi - min(ya, yb)
+        return ErrorRange(-up_fraction(-lo_exact), up_fraction(hi_exact), 0, False)
 
     def cell_bound(
         self, left: Node, right: Node, *, target: float | None = None
@@ -873,7 +1064,7 @@ class CellCertifier:
             finite bound could be proved.
         """
         found: list[tuple[float, str]] = []
-        c2 = self.c2_bound(left, right)
+        c2 = self.c2_bound(left, right, target=target)
         if c2 is not None:
             found.append((c2, "C2"))
             if target is not None and c2 <= target:

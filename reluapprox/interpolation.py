@@ -24,6 +24,7 @@ References:
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Sequence
 from fractions import Fraction
@@ -34,7 +35,7 @@ import numpy.typing as npt
 from reluapprox._validation import fail
 from reluapprox.shallow import ShallowNetwork, as_rational_vector
 
-__all__ = ["interpolate", "interpolation_weights"]
+__all__ = ["interpolate", "interpolate_floats", "interpolation_weights"]
 
 Points = Sequence[int | Fraction | float] | npt.NDArray[np.generic]
 
@@ -52,6 +53,55 @@ def interpolation_weights(
     slopes = [(ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k]) for k in range(len(xs) - 1)]
     weights = [slopes[0]] + [slopes[k] - slopes[k - 1] for k in range(1, len(slopes))]
     return tuple(weights), ys[0]
+
+
+def interpolate_floats(
+    nodes: Sequence[float],
+    values: Sequence[Fraction],
+    *,
+    floats: npt.NDArray[np.float64] | None = None,
+) -> ShallowNetwork:
+    """:func:`interpolate` for trusted data: strictly increasing floats and Fractions.
+
+    The fast path for meshes built by this library (:mod:`reluapprox.mesh`): the
+    input is not validated. The network is built without re-deriving its knot
+    values, which are the given ``values``; its exact knots, slopes and weights are
+    computed on first access (the slopes in integer arithmetic over common
+    denominators, one ``gcd`` each), since no certificate needs them. ``floats``,
+    if given, are the values rounded to the nearest floats (computed otherwise).
+
+    Examples:
+        >>> net = interpolate_floats([0.0, 0.5, 1.0], [Fraction(1), Fraction(3), Fraction(2)])
+        >>> net == interpolate([0, Fraction(1, 2), 1], [1, 3, 2])
+        True
+    """
+    n = len(nodes) - 1
+    xs = [x.as_integer_ratio() for x in nodes]
+    x_den = max(q for _, q in xs)  # powers of two: the largest is a common multiple
+    y_den = math.lcm(*{v.denominator for v in values})
+    dy = values[n] - values[n - 1]
+    dx = xs[n][0] * (x_den // xs[n][1]) - xs[n - 1][0] * (x_den // xs[n - 1][1])
+    try:
+        last = (dy.numerator * x_den) / (dx * dy.denominator)  # correctly rounded
+    except OverflowError:
+        last = math.inf if dy > 0 else -math.inf
+
+    def parameters() -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
+        big_x = [p * (x_den // q) for p, q in xs]
+        big_y = [v.numerator * (y_den // v.denominator) for v in values]
+        slopes = tuple(
+            Fraction((big_y[k + 1] - big_y[k]) * x_den, (big_x[k + 1] - big_x[k]) * y_den)
+            for k in range(n)
+        )
+        return tuple(Fraction(x) for x in nodes[:-1]), slopes
+
+    return ShallowNetwork._trusted(
+        tuple(values[:-1]),
+        np.array(nodes[:-1], dtype=np.float64),
+        last,
+        parameters,
+        None if floats is None else floats[:-1],
+    )
 
 
 def interpolate(xs: Points, ys: Points) -> ShallowNetwork:

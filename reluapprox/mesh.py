@@ -33,6 +33,7 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -86,6 +87,18 @@ SAMPLE_POINTS = (0.25, 0.5, 0.75)
 #: evaluation per cell, and the way past singular points such as ``x sin(1/x)`` at 0.
 JUMP_START = 64
 
+#: The jump probe runs after every cell until it failed this many times in a row;
+#: then only after every ``2**k``-th cell (``k`` growing with the failures, the
+#: interval capped at :data:`JUMP_MAX_INTERVAL`), and again after every cell where
+#: the cells shrink (a singular point ahead) or once a probe succeeds.
+JUMP_PATIENCE = 8
+
+#: Bisections between the longest passing and the shortest failing jump length.
+JUMP_BISECTIONS = 4
+
+#: Longest run of cells between two jump probes.
+JUMP_MAX_INTERVAL = 16
+
 #: Largest step ratio ``allowed / width`` of :func:`shifted_mesh` (converted to float).
 RATIO_CAP = 10**6
 
@@ -137,18 +150,20 @@ class _Budget:
         self.progress = progress
         self.next_report = time.monotonic() + PROGRESS_INTERVAL
 
+    def where(self, x: float) -> str:
+        return f"[{self.a!r}, {x!r}] ({100 * (x - self.a) / (self.b - self.a):.1f}% of the domain)"
+
     def check(self, x: float, cells: int) -> None:
-        where = f"[{self.a!r}, {x!r}] ({100 * (x - self.a) / (self.b - self.a):.1f}% of the domain)"
         if cells > self.max_neurons:
             raise BudgetExceeded(
                 f"max_neurons={self.max_neurons} was hit: {cells} cells were needed to "
-                f"cover {where}; increase max_neurons or eps"
+                f"cover {self.where(x)}; increase max_neurons or eps"
             )
         now = time.monotonic()
         if self.deadline is not None and now > self.deadline:
             raise BudgetExceeded(
-                f"time_limit={self.time_limit!r} s was hit after covering {where} with "
-                f"{cells} cells; increase time_limit or eps"
+                f"time_limit={self.time_limit!r} s was hit after covering {self.where(x)} "
+                f"with {cells} cells; increase time_limit or eps"
             )
         if self.progress is not None and now >= self.next_report:
             self.progress((x - self.a) / (self.b - self.a), cells)
@@ -180,6 +195,33 @@ def _march_failure(x: float, bound: float | None, reason: str, eps_target: float
     )
 
 
+class _JumpSchedule:
+    """When to run the jump probe: after every cell at first, backing off after failures."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.wait = 0
+        self.last_width = math.inf
+
+    def due(self, width: float) -> bool:
+        """Whether to probe after a cell of this width."""
+        shrinking = width < 0.5 * self.last_width
+        self.last_width = width
+        if shrinking or self.failures < JUMP_PATIENCE:
+            return True
+        self.wait -= 1
+        return self.wait <= 0
+
+    def record(self, success: bool) -> None:
+        """Note the probe's outcome."""
+        if success:
+            self.failures = 0
+            return
+        self.failures += 1
+        if self.failures >= JUMP_PATIENCE:
+            self.wait = min(JUMP_MAX_INTERVAL, 2 ** (self.failures - JUMP_PATIENCE + 1))
+
+
 def _jump(
     certifier: CellCertifier, left: Node, h: float, b: float, target: float
 ) -> tuple[Node, float, str] | None:
@@ -188,8 +230,9 @@ def _jump(
     Near a singular point where ``int sqrt|g''|`` diverges (``x sin(1/x)`` at 0)
     the C^2 cells shrink without end, while one cell across the point would pass
     the oscillation bound. Cells ``JUMP_START * h * 2**k`` long are tried while the
-    enclosure of ``g`` on them is narrower than ``0.9 * target``; the longest is then
-    certified like any other cell.
+    enclosure of ``g`` on them is narrower than ``0.9 * target``, then
+    :data:`JUMP_BISECTIONS` bisections between the last passing and the first
+    failing length; the longest is certified like any other cell.
     """
     x = left.x
     length = JUMP_START * h
@@ -198,14 +241,23 @@ def _jump(
     width = certifier.range_width(x, x + length)
     if width is None or width > 0.9 * target:
         return None
+    failed = math.inf
     for _ in range(64):
         longer = min(2 * length, b - x)
         if longer <= length:
             break
         width = certifier.range_width(x, x + longer)
         if width is None or width > 0.9 * target:
+            failed = longer
             break
         length = longer
+    for _ in range(JUMP_BISECTIONS if failed < math.inf else 0):
+        middle = (length + failed) / 2
+        width = certifier.range_width(x, x + middle)
+        if width is None or width > 0.9 * target:
+            failed = middle
+        else:
+            length = middle
     right = certifier.node(b if x + length >= b else x + length)
     bound, how = certifier.cell_bound(left, right, target=target)
     if bound is None or bound > target:
@@ -257,6 +309,7 @@ def adaptive_mesh(
     methods: dict[str, int] = {}
     h = (b - a) / 16
     previous = 0.0
+    schedule = _JumpSchedule()
     x = a
     while x < b:
         budget.check(x, len(bounds) + 1)
@@ -298,9 +351,11 @@ def adaptive_mesh(
             if best is not None and not lo_h < h < hi_h:
                 break
         right, bound, how = best
-        if right.x < b:
+        if right.x < b and schedule.due(right.x - x):
             jump = _jump(certifier, left, right.x - x, b, target)
-            if jump is not None and jump[0].x > right.x:
+            success = jump is not None and jump[0].x > right.x
+            schedule.record(success)
+            if jump is not None and success:
                 right, bound, how = jump
         nodes.append(right.x)
         values.append(right.fraction)
@@ -485,38 +540,94 @@ def sampled_mesh(
     )
 
 
+#: A run of shifted cells that would end with a cell shorter than this fraction of
+#: the previous cell ends one cell earlier instead (the previous cell is redone).
+BACKTRACK_FRACTION = 1.0
+
 #: Node shift of :func:`shifted_mesh`, as a fraction of the target (slack for radii).
 SHIFT_FRACTION = Fraction(999_999, 1_000_000)
 
-#: ``(right node, its shift, cell bound, sign of g'' on the cell, allowed / used width)``.
-_Step = tuple[Node, Fraction, float, int, float]
+#: ``(right node, its shift in units of the shift S (-1, 0 or 1), cell bound, sign of
+#: g'' on the cell, step ratio k)``: the cell could be ``sqrt(k)`` times longer before
+#: its binding constraint is reached.
+_Step = tuple[Node, int, float, int, float]
 
 
-def _shifted_step(
+def _shifted_value(node: Node, k: int, shift: Fraction) -> Fraction:
+    """The exact ``y + k * shift`` for the node value ``y`` (one normalisation)."""
+    if k == 0:
+        return node.fraction
+    sign, man, exp, _ = node.value
+    p, q = shift.numerator * k, shift.denominator
+    if sign:
+        man = -man
+    if exp >= 0:
+        return Fraction((man << exp) * q + p, q)
+    return Fraction(man * q + (p << -exp), q << -exp)
+
+
+def _shift(target: float) -> Fraction:
+    """The node shift ``S`` of :func:`shifted_mesh` for a target (exact)."""
+    return Fraction(target) * SHIFT_FRACTION
+
+
+@functools.lru_cache(maxsize=16)
+def _shift_bounds(target: float) -> tuple[tuple[float, float], ...]:
+    """Float bounds ``(down, up)`` of the shifts ``-S, 0, S`` (indexed by ``k + 1``)."""
+    shift = _shift(target)
+    up = up_fraction(shift)
+    down = -up_fraction(-shift)
+    return ((-up, -down), (0.0, 0.0), (down, up))
+
+
+def _step_ratio(lo: float, hi: float, s_lo: float, s_hi: float, target: float) -> float:
+    """The largest ``k`` with ``k hi - s_lo <= target`` and ``s_hi - k lo <= target``.
+
+    ``g - chord`` lies in ``[lo, hi]``, which scales like ``h**2`` on smooth cells;
+    the shifts of the cell's ends span ``[s_lo, s_hi]``. So a cell ``sqrt(k)`` times
+    longer just meets the target (node radii, about 1e-24, are ignored here).
+    """
+    k = float(RATIO_CAP)
+    if hi > 0:
+        k = min(k, (target + s_lo) / hi)
+    if lo < 0:
+        k = min(k, (target - s_hi) / -lo)
+    return max(k, 0.0)
+
+
+def _shifted_search(
     certifier: CellCertifier,
     left: Node,
-    s_a: Fraction,
+    s_a: int,
     b: float,
     h: float,
-    target: Fraction,
-    hold: int | None,
-    force_zero: bool,
-    budget: _Budget | None = None,
-    cells: int = 0,
-) -> _Step | None:
-    """The longest feasible cell from ``left`` with shift ``s_a``; ``None`` asks to backtrack.
+    target: float,
+    mode: str,
+    budget: _Budget,
+    cells: int,
+) -> tuple[_Step | None, bool]:
+    """The longest cell from ``left`` (shift ``s_a``) that certifies in ``mode``.
 
-    ``budget.check(x, cells)`` runs before every trial after the first.
+    Shifts are counted in units of ``S`` (``s = -1, 0, 1``). Modes: ``"free"``
+    (``s_a = 0``; the right shift is ``-sign`` where ``g''`` has one sign, else 0),
+    ``"keep"`` (the right shift equals ``s_a``, which needs ``g''`` of the same sign
+    on the whole cell) and ``"zero"`` (right shift 0).
+    Each trial rescales ``h`` by the square root of :func:`_step_ratio` (the bound
+    scales like ``h**2``); the trials are bracketed between the longest passing and
+    the shortest failing one. Returns the cell (or ``None``) and whether a trial
+    failed because ``g''`` changed sign (``"keep"`` only).
     """
     x = left.x
-    shift = target * SHIFT_FRACTION
-    sign_a = 0 if s_a == 0 else (-1 if s_a > 0 else 1)  # s = -sign * shift
+    t = target
+    bounds = _shift_bounds(target)
+    sign_a = -s_a  # s = -sign
     best: _Step | None = None
+    sign_failed = False
     lo_h, hi_h = 0.0, math.inf
     trials = 0
     while True:
         trials += 1
-        if budget is not None and trials > 1:
+        if trials > 1:
             budget.check(x, cells)
         right_x = max(x + h, math.nextafter(x, math.inf))  # never 0 cells wide
         if right_x >= b:
@@ -526,42 +637,47 @@ def _shifted_step(
         right = certifier.node(right_x)
         found = certifier.error_range(left, right)
         bound: float | None = None
-        if found is not None:
-            lo, hi, sign = found
-            if sign_a != 0 and sign != sign_a:
-                return None  # g'' changes sign (or g is not smooth): the shift must be 0
-            zero = force_zero or sign == 0 or (hold is not None and sign == hold)
-            s_b = Fraction(0) if zero else -sign * shift
-            worst = max(hi - min(s_a, s_b), max(s_a, s_b) - lo)
-            bound = up_fraction(worst)
-            width = hi - lo
-            allowed = 2 * target - abs(s_a - s_b)
-            # capped before the conversion: allowed / width may exceed the float range
-            ratio = float(min(allowed / width, Fraction(RATIO_CAP))) if width > 0 else 16.0
-            if worst <= target:
+        passed = False
+        factor = 0.1
+        if found is not None and mode == "keep" and found.sign != sign_a:
+            sign_failed = True
+            factor = 0.5
+        elif found is not None:
+            lo, hi, sign, smooth = found
+            if mode == "keep":
+                s_b = s_a
+            elif mode == "zero" or sign == 0:
+                s_b = 0
+            else:
+                s_b = -sign
+            # floats rounded outward: the shifts' bounds, one ulp up per difference
+            s_lo = min(bounds[s_a + 1][0], bounds[s_b + 1][0])
+            s_hi = max(bounds[s_a + 1][1], bounds[s_b + 1][1])
+            worst = max(math.nextafter(hi - s_lo, math.inf), math.nextafter(s_hi - lo, math.inf))
+            bound = worst
+            passed = worst <= t
+            if smooth:
+                ratio = _step_ratio(lo, hi, s_lo, s_hi, t)
+            elif passed:  # an oscillation range scales like h (where g is Lipschitz)
+                ratio = (t / bound) ** 2 if bound > 0 else 4.0
+            else:
+                ratio = 0.01
+            if passed:
                 best, lo_h = (right, s_b, bound, sign, ratio), h
-                # a shifted cell is as long as it can be when its error range fills
-                # the allowed width; an unshifted one when its bound reaches the target
-                full = (
-                    width >= Fraction(ACCEPT_FRACTION) * allowed
-                    if sign != 0 and s_b != 0
-                    else worst >= Fraction(ACCEPT_FRACTION) * target
-                )
+                full = ratio <= 1 / ACCEPT_FRACTION
                 if right_x == b or full or trials >= MAX_TRIALS:
                     break
-                factor = min(4.0, math.sqrt(ratio) * 0.999) if sign != 0 else 2.0
+                factor = min(4.0, math.sqrt(ratio) * 0.999)
             else:
-                hi_h = h
-                if best is not None and trials >= MAX_TRIALS:
-                    break
-                factor = min(0.99, max(0.1, math.sqrt(max(ratio, 0.0)) * 0.999))
-                if sign == 0:
-                    factor = 0.1
-        else:
+                factor = min(0.99, max(0.1, math.sqrt(ratio) * 0.999))
+        if not passed:
             hi_h = h
-            factor = 0.1
-        if best is None and right_x == math.nextafter(x, math.inf):
-            _march_failure(x, bound, "no finite bound", float(target))
+            if trials >= MAX_TRIALS and (best is not None or mode == "keep"):
+                break
+            if right_x == math.nextafter(x, math.inf):  # the shortest cell failed
+                if mode != "free":
+                    break
+                _march_failure(x, bound, "no finite bound", t)
         new_h = h * factor
         if not lo_h < new_h < hi_h:
             if best is not None and hi_h <= lo_h * 1.01:
@@ -570,7 +686,40 @@ def _shifted_step(
         h = new_h
         if best is not None and not lo_h < h < hi_h:
             break
-    return best
+    return best, sign_failed
+
+
+def _shifted_step(
+    certifier: CellCertifier,
+    left: Node,
+    s_a: int,
+    b: float,
+    h: float,
+    target: float,
+    budget: _Budget,
+    cells: int,
+    previous_width: float,
+) -> _Step | None:
+    """The next cell of :func:`shifted_mesh` from ``left`` with shift ``s_a``.
+
+    From an unshifted node the cell is found in ``"free"`` mode. From a shifted one
+    the run is continued (``"keep"``) unless ``g''`` is found to change sign before
+    the cell reaches its full length: then the run ends with an unshifted node
+    (``"zero"``), placed before the point where the enclosure of ``g''`` first
+    contains 0. Where that cell would be shorter than :data:`BACKTRACK_FRACTION`
+    times the previous one (the sign change is close), ``None`` asks the caller to
+    redo the previous cell ending with shift 0 instead, so that the next cell,
+    from an unshifted node, can cross the sign change.
+    """
+    if s_a == 0:
+        return _shifted_search(certifier, left, s_a, b, h, target, "free", budget, cells)[0]
+    kept, sign_failed = _shifted_search(certifier, left, s_a, b, h, target, "keep", budget, cells)
+    if kept is not None and (not sign_failed or kept[4] <= 1 / ACCEPT_FRACTION):
+        return kept
+    zero = _shifted_search(certifier, left, s_a, b, h, target, "zero", budget, cells)[0]
+    if zero is None or zero[0].x - left.x < BACKTRACK_FRACTION * previous_width:
+        return None
+    return zero
 
 
 def shifted_mesh(
@@ -590,55 +739,67 @@ def shifted_mesh(
     chord by ``S ~ target`` puts ``g - f`` in ``[S - E, S]``, so cells with
     ``E <= 2 target`` (``sqrt 2`` longer) are admissible. The node shifts are
     ``-S`` on convex runs, ``+S`` on concave runs and ``0`` where ``g''`` may change
-    sign or ``g`` is not smooth; where a run ends, the march backtracks one cell and
-    redoes it ending with shift 0 (a cell with ``E <= target``). Every cell is
-    certified by :meth:`~reluapprox.certify.CellCertifier.error_range`.
+    sign or ``g`` is not smooth. A run ends with an unshifted node just before the
+    first cell whose enclosure of ``g''`` contains 0 (a cell with ``E <= target``);
+    where that cell would be short, the march backtracks one cell and redoes it
+    ending with shift 0. Every cell is certified by
+    :meth:`~reluapprox.certify.CellCertifier.error_range`.
 
     Raises:
         BudgetExceeded, CertificationError, EvaluationError: as :func:`adaptive_mesh`.
     """
     budget = _Budget(a, b, max_neurons, deadline, time_limit, progress)
-    t = Fraction(target)
+    t = target
     nodes = [certifier.node(a)]
-    shifts = [Fraction(0)]
+    shifts = [0]  # in units of the shift S
     bounds: list[float] = []
     signs: list[int] = []
-    hold: int | None = None
     h = (b - a) / 16
+    schedule = _JumpSchedule()
+    previous = (0.0, False)  # optimal length of the last cell, and whether it was shifted
     while nodes[-1].x < b:
         budget.check(nodes[-1].x, len(bounds) + 1)
-        cells = len(bounds) + 1
+        previous_width = nodes[-1].x - nodes[-2].x if len(nodes) > 1 else 0.0
         step = _shifted_step(
-            certifier, nodes[-1], shifts[-1], b, h, t, hold, False, budget=budget, cells=cells
+            certifier, nodes[-1], shifts[-1], b, h, t, budget, len(bounds) + 1, previous_width
         )
         if step is None:
-            # A run of one sign ends at this node: redo the previous cell ending with 0.
-            hold = signs[-1]
+            # no cell from this node ends the run: redo the previous cell ending with 0
             last = nodes.pop()
             shifts.pop()
             bounds.pop()
             signs.pop()
             h = last.x - nodes[-1].x
-            step = _shifted_step(
-                certifier, nodes[-1], shifts[-1], b, h, t, hold, True, budget=budget, cells=cells
-            )
+            step = _shifted_search(
+                certifier, nodes[-1], shifts[-1], b, h, t, "zero", budget, len(bounds) + 1
+            )[0]
             if step is None:  # pragma: no cover - a cell of the same sign ramps to 0
                 raise CertificationError(f"shifted mesh: no cell found at x={nodes[-1].x!r}")
         right, s_b, bound, sign, ratio = step
-        if shifts[-1] == 0 and s_b == 0 and right.x < b:
-            # between two unshifted nodes the cell is an interpolation cell: jump as
-            # adaptive_mesh does past singular points
-            jump = _jump(certifier, nodes[-1], right.x - nodes[-1].x, b, target)
-            if jump is not None and jump[0].x > right.x:
-                right, bound, sign, ratio = jump[0], jump[1], 0, 1.0
-        if hold is not None and sign != hold:
-            hold = None
-        h = (right.x - nodes[-1].x) * min(2.0, math.sqrt(ratio)) * PREDICTION_SHRINK
+        width = right.x - nodes[-1].x
+        if shifts[-1] == 0 and right.x < b and schedule.due(width):
+            # from an unshifted node, an interpolation cell (ending unshifted) may jump
+            # past singular points as in adaptive_mesh
+            jump = _jump(certifier, nodes[-1], width, b, target)
+            success = jump is not None and jump[0].x > right.x
+            schedule.record(success)
+            if jump is not None and success:
+                right, s_b, bound, sign, ratio = jump[0], 0, jump[1], 0, 1.0
+        # Predict the next cell as adaptive_mesh does: this cell's optimal length times
+        # the trend of the optimal lengths of the last two cells of the same kind.
+        optimal = (right.x - nodes[-1].x) * min(2.0, math.sqrt(ratio))
+        kind = shifts[-1] != 0 and s_b != 0
+        trend = 1.0
+        if previous[0] > 0 and previous[1] == kind:
+            trend = min(2.0, max(0.5, optimal / previous[0]))
+        previous = (optimal, kind)
+        h = optimal * trend * PREDICTION_SHRINK
         nodes.append(right)
         shifts.append(s_b)
         bounds.append(bound)
         signs.append(sign)
-    values = [node.fraction + s for node, s in zip(nodes, shifts, strict=True)]
+    shift = _shift(target)
+    values = [_shifted_value(node, k, shift) for node, k in zip(nodes, shifts, strict=True)]
     methods: dict[str, int] = {}
     for sign in signs:
         key = "shifted" if sign != 0 else "unshifted"

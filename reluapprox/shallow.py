@@ -25,7 +25,7 @@ from __future__ import annotations
 import bisect
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -118,6 +118,7 @@ class ShallowNetwork:
         "_float_last_slope",
         "_float_values",
         "_knots",
+        "_pending",
         "_slopes",
         "_values",
         "_weights",
@@ -138,6 +139,8 @@ class ShallowNetwork:
         for k in range(1, len(t)):
             if not t[k - 1] < t[k]:
                 fail("knots", knots, f"strictly increasing knots; knots[{k - 1}] >= knots[{k}]")
+        self._pending: Callable[[], tuple[tuple[Fraction, ...], tuple[Fraction, ...]]] | None
+        self._pending = None
         self._knots = t
         self._weights = w
         self._bias = check_rational("bias", bias)
@@ -161,15 +164,59 @@ class ShallowNetwork:
         self._float_values = np.array([float_or_inf(v) for v in values], dtype=np.float64)
         self._float_last_slope = float_or_inf(slopes[-1])
 
+    @classmethod
+    def _trusted(
+        cls,
+        values: tuple[Fraction, ...],
+        float_knots: FloatArray,
+        last_slope: float,
+        parameters: Callable[[], tuple[tuple[Fraction, ...], tuple[Fraction, ...]]],
+        float_values: FloatArray | None = None,
+    ) -> ShallowNetwork:
+        """The network with these knot values, its exact knots and slopes computed later.
+
+        For callers that computed the data exactly themselves (``interpolate`` on a
+        certified mesh): no validation, no prefix sums, and the exact knots, slopes
+        and weights (Fraction arithmetic that no certificate needs) are computed on
+        first access by ``parameters() -> (knots, slopes)``. ``values[k] == f(t_k)``
+        for the strictly increasing knots ``t_k`` (``float_knots`` as floats,
+        exactly); ``last_slope`` is the float slope after the last knot;
+        ``float_values`` the values rounded to nearest floats, if known.
+        """
+        net = cls.__new__(cls)
+        net._pending = parameters
+        net._values = values
+        net._bias = values[0]
+        net._float_knots = float_knots
+        if float_values is None:
+            float_values = np.array([float_or_inf(v) for v in values], dtype=np.float64)
+        net._float_values = float_values
+        net._float_last_slope = last_slope
+        return net
+
+    def _materialize(self) -> None:
+        """Compute the exact knots, slopes and weights of a ``_trusted`` network."""
+        if self._pending is not None:
+            knots, slopes = self._pending()
+            self._knots = knots
+            self._slopes = slopes
+            self._weights = (
+                slopes[0],
+                *(slopes[k] - slopes[k - 1] for k in range(1, len(slopes))),
+            )
+            self._pending = None
+
     # ------------------------------------------------------------------ structure
     @property
     def knots(self) -> tuple[Fraction, ...]:
         """The sorted knots ``t_k`` (exact)."""
+        self._materialize()
         return self._knots
 
     @property
     def weights(self) -> tuple[Fraction, ...]:
         """The output weights ``w_k`` (exact)."""
+        self._materialize()
         return self._weights
 
     @property
@@ -180,7 +227,7 @@ class ShallowNetwork:
     @property
     def n_neurons(self) -> int:
         """The number of hidden neurons (= number of knots)."""
-        return len(self._knots)
+        return len(self._float_knots)
 
     @property
     def n_parameters(self) -> int:
@@ -190,6 +237,7 @@ class ShallowNetwork:
     @property
     def slopes(self) -> tuple[Fraction, ...]:
         """``slopes[k]`` is the exact slope of ``f`` on ``[t_k, t_{k+1})``."""
+        self._materialize()
         return self._slopes
 
     @property
@@ -201,6 +249,7 @@ class ShallowNetwork:
     def exact(self, q: int | Fraction | float) -> Fraction:
         """The exact value ``f(q)`` for a rational (or float, converted exactly) ``q``."""
         x = check_rational("q", q)
+        self._materialize()
         k = bisect.bisect_right(self._knots, x) - 1
         if k < 0:
             return self._bias
@@ -235,8 +284,8 @@ class ShallowNetwork:
         """The same function as an exact 1-n-1 :class:`~reluapprox.network.ReluNetwork`."""
         n = self.n_neurons
         return ReluNetwork(
-            [[[Fraction(1)] for _ in range(n)], [list(self._weights)]],
-            [[-t for t in self._knots], [self._bias]],
+            [[[Fraction(1)] for _ in range(n)], [list(self.weights)]],
+            [[-t for t in self.knots], [self._bias]],
             exact=True,
         )
 
@@ -247,14 +296,14 @@ class ShallowNetwork:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ShallowNetwork):
             return NotImplemented
-        return (self._knots, self._weights, self._bias) == (
-            other._knots,
-            other._weights,
+        return (self.knots, self.weights, self._bias) == (
+            other.knots,
+            other.weights,
             other._bias,
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        lo, hi = float(self._knots[0]), float(self._knots[-1])
+        lo, hi = float(self._float_knots[0]), float(self._float_knots[-1])
         return f"ShallowNetwork(n_neurons={self.n_neurons}, knots in [{lo:g}, {hi:g}])"

@@ -102,3 +102,45 @@ def test_bad_expressions_are_one_line_errors(
     assert err.startswith(f"reluapprox: error: g={expr!r} is invalid: expected")
     assert why in err
     assert err.count("\n") == 1
+
+
+def test_progress_bar_on_request(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import reluapprox.commands._progress as progress_module
+    import reluapprox.mesh as mesh_module
+
+    monkeypatch.setattr(progress_module, "PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr(mesh_module, "PROGRESS_INTERVAL", 0.0)
+    assert main(["approximate", "exp(3*x)", "--eps", "1e-4", "--progress"]) == 0
+    captured = capsys.readouterr()
+    assert "certified: True" in captured.out
+    assert "% of the domain" not in captured.out  # the bar goes to stderr only
+    assert "% of the domain, " in captured.err
+    assert "[" + "." * 30 + "]" in captured.err  # drawn from the start ...
+    assert captured.err.endswith("\r")  # ... and erased at the end
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import reluapprox.mesh as mesh_module
+
+    monkeypatch.setattr(mesh_module, "PROGRESS_INTERVAL", 0.0)
+    assert main(["approximate", "exp(3*x)", "--eps", "1e-4"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_the_progress_bar_waits_for_its_delay() -> None:
+    import io
+
+    from reluapprox.commands._progress import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream, delay=3600.0)
+    bar(0.5, 10)
+    bar.close()
+    assert stream.getvalue() == ""
+    bar = ProgressBar(stream, delay=0.0, width=4)
+    bar(1.0, 10)
+    assert "[####] 100.0% of the domain, 10 cells" in stream.getvalue()

@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +47,7 @@ from reluapprox.errors import (
     ReluApproxError,
 )
 from reluapprox.expr import MAX_DEPTH, SYMBOL, as_target
-from reluapprox.mesh import _Budget, _shifted_step
+from reluapprox.mesh import _Budget, _shifted_search
 
 GIGABYTE = 2**30
 
@@ -290,15 +289,12 @@ def test_item8_a_product_of_90_sines_respects_the_time_limit() -> None:
 
 
 # ----------------------------------------------------------------------------- item 9
-def test_item9_shifted_step_checks_the_budget() -> None:
+def test_item9_shifted_search_checks_the_budget() -> None:
     certifier = CellCertifier(SYMBOL**2)
     expired = _Budget(0.0, 1.0, 10**6, time.monotonic() - 1.0, 5.0, None)
     with pytest.raises(BudgetExceeded, match=r"time_limit=5\.0"):
         # a first trial over the whole domain fails: the second trial checks the budget
-        _shifted_step(
-            certifier, certifier.node(0.0), Fraction(0), 1.0, 1.0, Fraction(1, 10**6), None, False,
-            budget=expired, cells=1,
-        )  # fmt: skip
+        _shifted_search(certifier, certifier.node(0.0), 0, 1.0, 1.0, 1e-6, "free", expired, 1)
 
 
 def test_item9_reproducer_is_refused_quickly() -> None:

@@ -6,9 +6,11 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reluapprox import InvalidArgument, interpolate
-from reluapprox.interpolation import interpolation_weights
+from reluapprox.interpolation import interpolate_floats, interpolation_weights
 
 
 def test_ex2a_closed_form() -> None:
@@ -63,3 +65,25 @@ def test_two_points_is_a_single_neuron() -> None:
 def test_bad_input(xs: object, ys: object, match: str) -> None:
     with pytest.raises(InvalidArgument, match=match):
         interpolate(xs, ys)  # type: ignore[arg-type]
+
+
+@given(
+    nodes=st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=20, unique=True),
+    values=st.lists(
+        st.fractions(max_denominator=10**6) | st.floats(-1e300, 1e300).map(Fraction),
+        min_size=20,
+        max_size=20,
+    ),
+)
+def test_the_trusted_path_builds_the_same_network(
+    nodes: list[float], values: list[Fraction]
+) -> None:
+    nodes = sorted(nodes)
+    ys = values[: len(nodes)]
+    fast = interpolate_floats(nodes, ys)
+    slow = interpolate(nodes, ys)
+    assert fast == slow
+    assert fast.slopes == slow.slopes
+    assert fast.knot_values == slow.knot_values
+    assert [fast.exact(x) for x in nodes] == ys
+    assert np.array_equal(fast(np.array(nodes)), slow(np.array(nodes)))

@@ -6,16 +6,22 @@ import math
 import time
 from fractions import Fraction
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
 
-from reluapprox.certify import CellCertifier
+from reluapprox.certify import CellCertifier, ErrorRange, Node
 from reluapprox.errors import BudgetExceeded, CertificationError, InvalidArgument
 from reluapprox.expr import SYMBOL, as_target, parse_expression
 from reluapprox.mesh import (
     ESTIMATE_SAFETY,
+    JUMP_PATIENCE,
+    RATIO_CAP,
     SHIFT_FRACTION,
+    _jump,
+    _JumpSchedule,
+    _step_ratio,
     adaptive_mesh,
     certified_uniform_mesh,
     sampled_mesh,
@@ -173,3 +179,72 @@ def test_the_one_ulp_cell_is_tried_and_the_failure_explained() -> None:
     assert "shortest float cell" in str(info.value)
     x = float(str(info.value).split("near x=")[1].split(":")[0])
     assert 1 - x < 1e-14
+
+
+class _CountingCertifier(CellCertifier):
+    """Counts the trials (error ranges) of the shifted march."""
+
+    calls = 0
+
+    def error_range(self, left: Node, right: Node) -> ErrorRange | None:
+        self.calls += 1
+        return super().error_range(left, right)
+
+
+def test_shifted_mesh_of_many_inflections_is_near_optimal_in_few_trials() -> None:
+    # tanh(20 sin 12x) changes convexity about 14 times; before the fix of the
+    # shifted step a backtrack left half the cells unshifted (1.22 N*/sqrt 2) and the
+    # unshifted cells took about 34 trials each (18 per cell on average)
+    g = parse_expression("tanh(20*sin(12*x))")
+    eps = 1e-5
+    second = sp.lambdify(SYMBOL, sp.diff(g, SYMBOL, 2), modules="mpmath")
+    with mpmath.workdps(20):
+        integral = mpmath.quad(lambda t: mpmath.sqrt(abs(second(t))), [k / 64 for k in range(65)])
+    n_star = float(integral) / math.sqrt(8 * eps)
+    cert = _CountingCertifier(g)
+    mesh = shifted_mesh(cert, 0.0, 1.0, eps)
+    assert max(mesh.bounds) <= eps
+    assert n_star / math.sqrt(2) <= mesh.n_cells <= 1.06 * n_star / math.sqrt(2)
+    assert cert.calls <= 2 * mesh.n_cells
+    # about two unshifted nodes per change of convexity, all others shifted by ~eps
+    plain = CellCertifier(g)
+    unshifted = sum(
+        1
+        for t, y in zip(mesh.nodes, mesh.values, strict=True)
+        if abs(y - plain.node(t).fraction) < Fraction(eps) / 2
+    )
+    assert unshifted <= 40
+
+
+def test_shifted_step_ratio_meets_the_binding_constraint() -> None:
+    # a convex cell with g - chord in [-E, 0] from shift -S to -S: E may grow to t + S
+    assert _step_ratio(-1.0, 0.0, -0.5, -0.5, 1.0) == 1.5
+    # an unshifted cell (shifts 0): E may grow to t
+    assert _step_ratio(-0.5, 0.0, 0.0, 0.0, 1.0) == 2.0
+    # a mixed-sign cell from -S to 0: the upper constraint hi + S <= t binds
+    assert _step_ratio(-0.1, 0.25, -0.5, 0.0, 1.0) == 2.0
+    assert _step_ratio(0.0, 0.0, 0.0, 0.0, 1.0) == float(RATIO_CAP)
+
+
+def test_the_jump_probe_backs_off_after_failures_and_returns_where_cells_shrink() -> None:
+    schedule = _JumpSchedule()
+    probes = []
+    for _ in range(60):
+        due = schedule.due(1.0)
+        probes.append(due)
+        if due:
+            schedule.record(success=False)
+    assert all(probes[:JUMP_PATIENCE])
+    assert sum(probes) < 20  # then every 2, 4, 8, 16 cells
+    assert schedule.due(0.25)  # a cell much shorter than the last: probe again
+    schedule.record(success=True)
+    assert schedule.due(0.25)
+
+
+def test_the_jump_past_a_singular_point_is_refined_by_bisection() -> None:
+    # |x sin(1/x)| <= x: the range on [0, L] has width ~2L, so the jump from 0 may
+    # reach L ~ 0.45 eps; doubling alone lands anywhere in [L/2, L]
+    cert = CellCertifier(parse_expression("x*sin(1/x)"))
+    found = _jump(cert, cert.node(0.0), 1e-6, 1.0, 1e-3)
+    assert found is not None
+    assert 0.9 * 0.45e-3 <= found[0].x <= 0.5e-3

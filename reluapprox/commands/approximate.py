@@ -19,6 +19,7 @@ from reluapprox.commands._output import (
     write_json,
     write_plot,
 )
+from reluapprox.commands._progress import PROGRESS_DELAY, ProgressBar
 
 NAME = "approximate"
 HELP = "approximate g(x) within eps by a shallow ReLU network, with a certified bound"
@@ -82,11 +83,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="plot g, f and the error into this PNG file (.png is appended if no suffix)",
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the result as JSON")
-
-
-def _progress(fraction: float, cells: int) -> None:
-    sys.stderr.write(f"\r  {100 * fraction:5.1f}% of the domain, {cells} cells ")
-    sys.stderr.flush()
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help=f"show a progress bar on stderr after {PROGRESS_DELAY:g} s even when stderr "
+        "is not a terminal (on a terminal it is shown anyway)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         check_file_path("--json", args.json)
     if args.plot is not None:
         check_plot_path("--plot", args.plot)
-    progress = _progress if sys.stderr.isatty() else None
+    progress = ProgressBar(sys.stderr) if args.progress or sys.stderr.isatty() else None
     try:
         res = approximate(
             args.expr,
@@ -111,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         if progress is not None:
-            sys.stderr.write("\r" + " " * 50 + "\r")
+            progress.close()
     print(f"g:         {res.target.description} on [{res.domain[0]:g}, {res.domain[1]:g}]")
     print(f"neurons:   {res.n_neurons}")
     print(f"bound:     {format_up(res.bound)}  (max |g - f| <= bound < eps = {res.eps!r})")

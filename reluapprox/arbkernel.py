@@ -1,0 +1,615 @@
+"""Ball-arithmetic (Arb) enclosures of expressions and of their first two derivatives.
+
+The fast kernel of :class:`~reluapprox.certify.CellCertifier`. An expression is
+compiled once into Python closures over python-flint's ``arb`` balls (midpoint and
+radius, every operation rounded outward, at :data:`ARB_PRECISION` bits) in two forms:
+
+- *ball* form: ``g(X)`` for a ball ``X``, an enclosure of the values of ``g`` on
+  ``X`` (node values, oscillation bounds, the jump probe);
+- *jet* form: ``(c_0, c_1, c_2)``, balls containing ``g``, ``g'`` and ``g''/2`` at
+  every point of ``X`` at once (Taylor-mode automatic differentiation to order 2:
+  each node applies the chain rule with its own first and second derivatives,
+  enclosed on the ball of its argument; ``tanh'' = -2 tanh (1 - tanh^2)``, etc.).
+
+A node of the jet form is applied only where it is proved twice differentiable on
+the ball of its argument: ``sqrt``, ``log`` and non-integer powers need an argument
+proved > 0, negative powers one proved nonzero, ``abs`` and ``sign`` one of proved
+sign, ``max`` and ``min`` arguments of proved order; otherwise the node refuses,
+and a pole of ``tan`` gives a non-finite ball. So a *finite* jet proves that ``g``
+is twice continuously differentiable on ``X`` (the hypothesis of the C^2 bound) and
+encloses ``g''`` there; no separate smoothness check is needed.
+
+Every method returns ``None`` instead of a ball that is undefined (NaN), infinite,
+or too wide to be useful (see the methods); :class:`~reluapprox.certify.CellCertifier`
+then falls back to the mpmath interval kernel of :mod:`reluapprox.certify`, which
+keeps endpoint information that balls lose on wide cells (``1/(1 + exp(40 sin 12x))``
+on ``[0.2, 0.25]`` is NaN in Arb) and implements the semantics of undefined points.
+
+Examples:
+    >>> import sympy as sp
+    >>> from reluapprox.expr import SYMBOL as x
+    >>> kernel = ArbKernel(sp.exp(3 * x))
+    >>> g, d1, half_d2 = kernel.jet(0.0, 0.001)
+    >>> bool(half_d2.lower() >= 4.49), bool(half_d2.upper() <= 4.5 * 1.0031)  # 9/2 e^(3x)
+    (True, True)
+    >>> kernel.ball(0.0, 1.0) is not None, ArbKernel(sp.sqrt(x)).jet(0.0, 1.0)
+    (True, None)
+
+References:
+    F. Johansson, *Arb: efficient arbitrary-precision midpoint-radius interval
+    arithmetic*, IEEE Transactions on Computers 66 (2017) 1281-1292.
+    L. B. Rall, G. F. Corliss, *An introduction to automatic differentiation*, in
+    Computational Differentiation, SIAM 1996 (Taylor-mode differentiation).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sys
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from typing import Any
+
+import flint
+import sympy as sp
+
+from reluapprox.expr import SYMBOL
+
+__all__ = [
+    "ARB_PRECISION",
+    "ARB_VALUE_RTOL",
+    "ArbKernel",
+    "arb_down",
+    "arb_up",
+    "compile_ball",
+    "compile_jet",
+]
+
+#: Working precision (bits) of the balls, as the mpmath kernel's.
+ARB_PRECISION = 80
+
+#: A node value whose ball radius exceeds this times ``max(1, |midpoint|)`` is
+#: recomputed by the mpmath kernel (endpoint arithmetic may be tighter there).
+ARB_VALUE_RTOL = 2.0**-60
+
+_VALUE_BITS = -math.log2(ARB_VALUE_RTOL)
+
+#: ``1 + 2**-50`` bounds the accumulated relative rounding error of five float
+#: operations rounded to nearest (each at most ``2**-53``), away from underflow.
+_FLOAT_MARGIN = 1 + 2.0**-50
+
+#: Cells shorter than this (or ``g''`` larger than its inverse) use ball arithmetic
+#: for the C^2 bound: there ``h * h`` may underflow and the margin would not hold.
+_FLOAT_SAFE = 2.0**-400
+
+_FLOAT_BIG = 2.0**1000
+
+#: A function from a ball to a ball.
+BallFunction = Callable[[Any], Any]
+
+
+class _Refused(ArithmeticError):
+    """A node cannot be evaluated on this ball (not smooth, or undefined)."""
+
+
+def arb_up(value: Any) -> float:
+    """The smallest float >= the upper end of the ball ``value`` (``inf`` if unbounded).
+
+    Examples:
+        >>> arb_up(flint.arb(1) / 3) > 1 / 3
+        True
+    """
+    upper = value.upper()
+    if not upper.is_finite():
+        return math.inf
+    result = float(upper)
+    if result == -math.inf:
+        return -sys.float_info.max
+    if math.isfinite(result) and flint.arb(result) < upper:
+        result = math.nextafter(result, math.inf)
+    return result
+
+
+def arb_down(value: Any) -> float:
+    """The largest float <= the lower end of the ball ``value`` (``-inf`` if unbounded)."""
+    lower = value.lower()
+    if not lower.is_finite():
+        return -math.inf
+    result = float(lower)
+    if result == math.inf:
+        return sys.float_info.max
+    if math.isfinite(result) and flint.arb(result) > lower:
+        result = math.nextafter(result, -math.inf)
+    return result + 0.0  # + 0.0: no -0.0
+
+
+def _constant(value: Fraction) -> Any:
+    if value.denominator == 1:
+        return flint.arb(value.numerator)
+    return flint.arb(value.numerator) / value.denominator
+
+
+def _number(expr: sp.Expr) -> Any:
+    """A ball containing the value of a constant subexpression (``None`` if refused)."""
+    function = _compile_ball(expr)
+    return function(flint.arb(0))
+
+
+# ---------------------------------------------------------------- ball form
+
+
+def _extremum_ball(us: list[Any], largest: bool) -> Any:
+    result = us[0]
+    for other in us[1:]:
+        result = result.max(other) if largest else result.min(other)
+    return result
+
+
+_UNARY_BALL: dict[type, Callable[[Any], Any]] = {
+    sp.exp: lambda u: u.exp(),
+    sp.sin: lambda u: u.sin(),
+    sp.cos: lambda u: u.cos(),
+    sp.tan: lambda u: u.tan(),
+    sp.atan: lambda u: u.atan(),
+    sp.log: lambda u: u.log(),
+    sp.tanh: lambda u: u.tanh(),
+    sp.sinh: lambda u: u.sinh(),
+    sp.cosh: lambda u: u.cosh(),
+    sp.Abs: abs,
+    sp.sign: lambda u: u.sgn(),
+}
+
+
+def compile_ball(expr: sp.Expr) -> BallFunction | None:
+    """Compile ``expr`` into a function from a ball ``X`` to a ball containing ``g(X)``.
+
+    ``None`` when ``expr`` has a node this module does not evaluate (the caller
+    then uses the mpmath kernel for everything).
+
+    Examples:
+        >>> import sympy as sp
+        >>> from reluapprox.expr import SYMBOL as x
+        >>> f = compile_ball(sp.sin(x) ** 2 + sp.cos(x) ** 2)
+        >>> f(flint.arb(2)).contains(1)
+        True
+    """
+    try:
+        return _compile_ball(expr)
+    except _Refused:
+        return None
+
+
+def _leaf(expr: sp.Expr) -> Any:
+    """The ball of a number or constant leaf (``None`` for other nodes)."""
+    if isinstance(expr, sp.Rational):
+        return _constant(Fraction(int(expr.p), int(expr.q)))
+    if isinstance(expr, sp.Float):
+        exact = sp.Rational(expr)
+        return _constant(Fraction(int(exact.p), int(exact.q)))
+    if expr is sp.pi:
+        return flint.arb.pi()
+    if expr is sp.E:
+        return flint.arb(1).exp()
+    if isinstance(expr, (sp.Symbol, sp.NumberSymbol)) and expr != SYMBOL:
+        raise _Refused
+    return None
+
+
+def _compile_ball(expr: sp.Expr) -> BallFunction:
+    if expr == SYMBOL:
+        return lambda x: x
+    leaf = _leaf(expr)
+    if leaf is not None:
+        return lambda x: leaf
+    args = [_compile_ball(a) for a in expr.args]
+    if isinstance(expr, sp.Add):
+
+        def add(x: Any) -> Any:
+            total = args[0](x)
+            for term in args[1:]:
+                total = total + term(x)
+            return total
+
+        return add
+    if isinstance(expr, sp.Mul):
+
+        def mul(x: Any) -> Any:
+            total = args[0](x)
+            for factor in args[1:]:
+                total = total * factor(x)
+            return total
+
+        return mul
+    if isinstance(expr, sp.Pow):
+        base, exponent_f = args
+        exponent = expr.exp
+        if exponent.is_Integer:
+            n = int(exponent)
+            if n >= 0:
+                return lambda x: base(x) ** n
+            return lambda x: 1 / base(x) ** (-n)
+        if exponent == sp.Rational(1, 2):
+            return lambda x: base(x).sqrt()
+        if exponent.is_Rational:
+            p = _constant(Fraction(int(exponent.p), int(exponent.q)))
+            return lambda x: base(x) ** p
+        return lambda x: (exponent_f(x) * base(x).log()).exp()
+    for kind, op in _UNARY_BALL.items():
+        if isinstance(expr, kind) and len(args) == 1:
+            inner = args[0]
+            return lambda x: op(inner(x))
+    if isinstance(expr, (sp.Max, sp.Min)):
+        largest = isinstance(expr, sp.Max)
+        return lambda x: _extremum_ball([f(x) for f in args], largest)
+    raise _Refused
+
+
+# ---------------------------------------------------------------- jet form
+
+#: ``(c0, c1, c2)``: balls containing ``u, u', u''/2`` of a subexpression ``u``.
+Jet = tuple[Any, Any, Any]
+JetFunction = Callable[[Jet], Jet]
+
+
+def _chain(u: Jet, f0: Any, f1: Any, f2: Any) -> Jet:
+    """``f(u)`` from ``f, f', f''`` at (the ball of) ``u``: Faa di Bruno to order 2."""
+    return f0, f1 * u[1], f1 * u[2] + f2 * u[1] * u[1] / 2
+
+
+def _positive(u: Jet) -> Any:
+    """The ball of ``u``, which must be proved > 0 (sqrt, log, real powers)."""
+    if not u[0] > 0:
+        raise _Refused
+    return u[0]
+
+
+def _nonzero(u: Jet) -> Any:
+    if not (u[0] > 0 or u[0] < 0):
+        raise _Refused
+    return u[0]
+
+
+def _jet_exp(u: Jet) -> Jet:
+    e = u[0].exp()
+    return _chain(u, e, e, e)
+
+
+def _jet_sin(u: Jet) -> Jet:
+    s, c = u[0].sin_cos()
+    return _chain(u, s, c, -s)
+
+
+def _jet_cos(u: Jet) -> Jet:
+    s, c = u[0].sin_cos()
+    return _chain(u, c, -s, -c)
+
+
+def _jet_tan(u: Jet) -> Jet:
+    t = u[0].tan()
+    d = 1 + t * t
+    return _chain(u, t, d, 2 * t * d)
+
+
+def _jet_atan(u: Jet) -> Jet:
+    d = 1 / (1 + u[0] * u[0])
+    return _chain(u, u[0].atan(), d, -2 * u[0] * d * d)
+
+
+def _jet_tanh(u: Jet) -> Jet:
+    t = u[0].tanh()
+    d = 1 - t * t
+    return _chain(u, t, d, -2 * t * d)
+
+
+def _jet_sinh(u: Jet) -> Jet:
+    s, c = u[0].sinh_cosh()
+    return _chain(u, s, c, s)
+
+
+def _jet_cosh(u: Jet) -> Jet:
+    s, c = u[0].sinh_cosh()
+    return _chain(u, c, s, c)
+
+
+def _jet_log(u: Jet) -> Jet:
+    v = _positive(u)
+    r = 1 / v
+    return _chain(u, v.log(), r, -r * r)
+
+
+def _jet_abs(u: Jet) -> Jet:
+    if u[0] > 0:
+        return u
+    if u[0] < 0:
+        return -u[0], -u[1], -u[2]
+    raise _Refused  # |u| is not smooth where u may vanish
+
+
+def _jet_sign(u: Jet) -> Jet:
+    zero = flint.arb(0)
+    if u[0] > 0:
+        return flint.arb(1), zero, zero
+    if u[0] < 0:
+        return flint.arb(-1), zero, zero
+    raise _Refused
+
+
+def _jet_power(u: Jet, p: Any) -> Jet:
+    """``u**p`` for a non-integer exponent ``p``, where ``u > 0``.
+
+    Each derivative is one power of the ball (``p (p - 1) u**(p - 2)``), not a
+    product such as ``u**p * (1/u)**2`` whose factors vary in opposite directions
+    on the ball (that product would overestimate).
+    """
+    v = _positive(u)
+    return _chain(u, v**p, p * v ** (p - 1), p * (p - 1) * v ** (p - 2))
+
+
+def _jet_pow_int(u: Jet, n: int) -> Jet:
+    if n == 0:
+        zero = flint.arb(0)
+        return flint.arb(1), zero, zero
+    if n == 1:
+        return u
+    if n == 2:
+        return u[0] * u[0], 2 * u[0] * u[1], 2 * u[0] * u[2] + u[1] * u[1]
+    if n < 0:
+        _nonzero(u)
+    v = u[0]
+    return _chain(u, v**n, n * v ** (n - 1), n * (n - 1) * v ** (n - 2))
+
+
+def _jet_mul(u: Jet, v: Jet) -> Jet:
+    return (
+        u[0] * v[0],
+        u[0] * v[1] + u[1] * v[0],
+        u[0] * v[2] + u[1] * v[1] + u[2] * v[0],
+    )
+
+
+def _jet_extremum(us: list[Jet], largest: bool) -> Jet:
+    result = us[0]
+    for other in us[1:]:
+        if result[0] > other[0]:
+            result = result if largest else other
+        elif result[0] < other[0]:
+            result = other if largest else result
+        else:
+            raise _Refused  # the arguments may cross: max/min is not smooth there
+    return result
+
+
+_UNARY_JET: dict[type, JetFunction] = {
+    sp.exp: _jet_exp,
+    sp.sin: _jet_sin,
+    sp.cos: _jet_cos,
+    sp.tan: _jet_tan,
+    sp.atan: _jet_atan,
+    sp.log: _jet_log,
+    sp.tanh: _jet_tanh,
+    sp.sinh: _jet_sinh,
+    sp.cosh: _jet_cosh,
+    sp.Abs: _jet_abs,
+    sp.sign: _jet_sign,
+}
+
+
+def compile_jet(expr: sp.Expr) -> JetFunction | None:
+    """Compile ``expr`` into a map of jets: ``(X, 1, 0)`` to balls of ``g, g', g''/2`` on ``X``.
+
+    Each node applies the chain rule to order 2 with its own first and second
+    derivatives, enclosed on the ball of its argument (Taylor-mode automatic
+    differentiation). Nodes that are not twice differentiable on that ball refuse
+    (an internal exception) or give a non-finite ball. ``None`` when ``expr`` has a
+    node this module does not evaluate.
+
+    Examples:
+        >>> import sympy as sp
+        >>> from reluapprox.expr import SYMBOL as x
+        >>> f = compile_jet(x**3)
+        >>> g, d1, half_d2 = f((flint.arb(2), flint.arb(1), flint.arb(0)))
+        >>> g, d1, half_d2  # 8, 3 x^2 = 12, 6 x / 2 = 6
+        (8.00000000000000, 12.0000000000000, 6.00000000000000)
+    """
+    try:
+        return _compile_jet(expr)
+    except _Refused:
+        return None
+
+
+def _compile_jet(expr: sp.Expr) -> JetFunction:
+    if expr == SYMBOL:
+        return lambda x: x
+    if expr.is_number:
+        value = _number(expr)
+        zero = flint.arb(0)
+        constant = (value, zero, zero)
+        return lambda x: constant
+    if isinstance(expr, sp.Add):
+        constants = [a for a in expr.args if a.is_number]
+        offset = _number(sp.Add(*constants)) if constants else None
+        terms = [_compile_jet(a) for a in expr.args if not a.is_number]
+
+        def add(x: Jet) -> Jet:
+            c0, c1, c2 = terms[0](x)
+            for term in terms[1:]:
+                t0, t1, t2 = term(x)
+                c0, c1, c2 = c0 + t0, c1 + t1, c2 + t2
+            return (c0 if offset is None else c0 + offset), c1, c2
+
+        return add
+    if isinstance(expr, sp.Mul):
+        constants = [a for a in expr.args if a.is_number]
+        scale = _number(sp.Mul(*constants)) if constants else None
+        factors = [_compile_jet(a) for a in expr.args if not a.is_number]
+
+        def mul(x: Jet) -> Jet:
+            total = factors[0](x)
+            for factor in factors[1:]:
+                total = _jet_mul(total, factor(x))
+            if scale is None:
+                return total
+            return scale * total[0], scale * total[1], scale * total[2]
+
+        return mul
+    if isinstance(expr, sp.Pow):
+        base = _compile_jet(expr.base)
+        exponent = expr.exp
+        if exponent.is_Integer:
+            n = int(exponent)
+            return lambda x: _jet_pow_int(base(x), n)
+        if exponent.is_number:
+            p = _number(exponent)
+            return lambda x: _jet_power(base(x), p)
+        # u**v = exp(v log u)
+        return _compile_jet(sp.exp(exponent * sp.log(expr.base)))
+    args = [_compile_jet(a) for a in expr.args]
+    for kind, op in _UNARY_JET.items():
+        if isinstance(expr, kind) and len(args) == 1:
+            inner = args[0]
+            return lambda x: op(inner(x))
+    if isinstance(expr, (sp.Max, sp.Min)):
+        largest = isinstance(expr, sp.Max)
+        return lambda x: _jet_extremum([f(x) for f in args], largest)
+    raise _Refused
+
+
+def _ball(a: float, b: float) -> Any:
+    """A ball containing ``[a, b]``: the float midpoint, the half-width rounded up."""
+    if a == b:
+        return flint.arb(a)
+    if a > -_FLOAT_BIG and b < _FLOAT_BIG:
+        mid = 0.5 * a + 0.5 * b
+        # the half-width, the midpoint's rounding error (<= 1 ulp) and 1 ulp per
+        # operation (any rounding mode), plus 2 subnormal steps
+        rad = (0.5 * (b - a) + abs(mid) * 2.0**-51) * _FLOAT_MARGIN + 1e-323
+        return flint.arb(mid, rad)
+    return flint.arb(a).union(flint.arb(b))
+
+
+class ArbKernel:
+    """Arb enclosures of ``g`` (values on balls) and of ``g, g', g''/2`` (jets).
+
+    Args:
+        expr: a sympy expression in :data:`~reluapprox.expr.SYMBOL`.
+
+    Attributes:
+        supported: whether ``expr`` compiled and ``active`` is true (otherwise every
+            method returns ``None``).
+    """
+
+    def __init__(self, expr: sp.Expr, *, active: bool = True) -> None:
+        self._ball: BallFunction | None = None
+        self._jet: JetFunction | None = None
+        self.supported = False
+        if not active:
+            return
+        saved = flint.ctx.prec
+        flint.ctx.prec = ARB_PRECISION  # constants are computed once, here
+        try:
+            self._ball = compile_ball(expr)
+            self._jet = compile_jet(expr)
+        finally:
+            flint.ctx.prec = saved
+        self.supported = self._ball is not None
+
+    def _run(self, function: BallFunction | None, argument: Any) -> Any:
+        if function is None:
+            return None
+        if flint.ctx.prec == ARB_PRECISION:  # inside precision()
+            try:
+                return function(argument)
+            except (_Refused, ValueError, ZeroDivisionError):
+                return None
+        saved = flint.ctx.prec
+        flint.ctx.prec = ARB_PRECISION
+        try:
+            return function(argument)
+        except (_Refused, ValueError, ZeroDivisionError):
+            return None
+        finally:
+            flint.ctx.prec = saved
+
+    @contextlib.contextmanager
+    def precision(self) -> Iterator[None]:
+        """Work at :data:`ARB_PRECISION` bits for a while (saves a switch per call).
+
+        Examples:
+            >>> import sympy as sp
+            >>> from reluapprox.expr import SYMBOL as x
+            >>> kernel = ArbKernel(sp.exp(x))
+            >>> with kernel.precision():
+            ...     flint.ctx.prec
+            80
+            >>> flint.ctx.prec
+            53
+        """
+        saved = flint.ctx.prec
+        flint.ctx.prec = ARB_PRECISION
+        try:
+            yield
+        finally:
+            flint.ctx.prec = saved
+
+    def ball(self, a: float, b: float) -> Any:
+        """A finite ball containing ``g`` on ``[a, b]``, or ``None``."""
+        value = self._run(self._ball, _ball(a, b))
+        if value is None or not value.is_finite():
+            return None
+        return value
+
+    def value(self, x: float) -> Any:
+        """A finite ball containing ``g(x)`` with a radius of at most
+        :data:`ARB_VALUE_RTOL` times ``max(1, |g(x)|)``, or ``None``."""
+        value = self.ball(x, x)
+        if value is None:
+            return None
+        if value.rel_accuracy_bits() < _VALUE_BITS and value.rad() > ARB_VALUE_RTOL:
+            return None
+        return value
+
+    def jet(self, a: float, b: float) -> tuple[Any, Any, Any] | None:
+        """Balls containing ``g``, ``g'`` and ``g''/2`` on ``[a, b]``, or ``None``.
+
+        ``None`` also where the ``g''`` ball contains 0 with a nonzero radius: its
+        sign is lost, and the mpmath kernel may still prove one.
+        """
+        if self._jet is None:
+            return None
+        x = (_ball(a, b), flint.arb(1), flint.arb(0))
+        found = self._run(self._jet, x)
+        if found is None:
+            return None
+        for c in found:
+            if not c.is_finite():
+                return None
+        half_d2 = found[2]
+        if half_d2.rad() > abs(half_d2.mid()):
+            return None
+        return found[0], found[1], half_d2
+
+    def c2_bound(self, a: float, b: float, radius: float) -> float | None:
+        """``(b - a)**2 / 8 * sup |g''| + radius`` on ``[a, b]``, rounded up, or ``None``.
+
+        ``None`` where :meth:`jet` gives no ball (the caller falls back). The
+        arithmetic after the jet is done in floats and rounded up by the relative
+        margin ``2**-50``, which bounds the rounding errors of its five operations
+        (``float()`` of the ball end, ``b - a``, two products, one sum) as long as
+        nothing underflows; tiny cells and huge ``g''`` use ball arithmetic instead.
+        """
+        found = self.jet(a, b)
+        if found is None:
+            return None
+        # sup |g''| / 2, rounded up (float() rounds to nearest; the margin covers it)
+        half = float(found[2].abs_upper()) * _FLOAT_MARGIN
+        h = b - a
+        if h > _FLOAT_SAFE and half < 1 / _FLOAT_SAFE:
+            return (h * h * half / 4 + radius) * _FLOAT_MARGIN
+        saved = flint.ctx.prec
+        flint.ctx.prec = ARB_PRECISION
+        try:
+            width = flint.arb(b) - flint.arb(a)
+            return arb_up(width * width * found[2].abs_upper() / 4 + radius)
+        finally:
+            flint.ctx.prec = saved
