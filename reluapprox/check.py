@@ -62,11 +62,13 @@ __all__ = [
 
 FORMAT = "reluapprox-certificate"
 VERSION = 1
-#: Limits on a file: bytes, digits of a numerator or denominator, pieces, bisections.
+#: Limits: bytes, digits of a numerator or denominator, pieces, bisections (in all and
+#: nested in one piece), characters of the expression.
 MAX_BYTES = 256 * 2**20
 MAX_DIGITS = 1000
 MAX_PIECES = 5_000_000
-MAX_BISECTIONS = 200_000
+MAX_BISECTIONS = 20_000
+MAX_DEPTH = 40
 MAX_EXPRESSION = 1000
 #: Arb working precision in bits.
 PRECISION = 96
@@ -185,12 +187,19 @@ def _node(node: ast.AST, source: str) -> Node:
 
 
 def _constant(node: Node) -> Fraction | None:
-    """The exact value of a numeric subtree built from numbers with + - * /, if any."""
+    """The exact value of a subtree built from numbers with + - * /, if it is one."""
     if node[0] == "num":
         return node[1]  # type: ignore[no-any-return]
     if node[0] == "neg":
         inner = _constant(node[1])
         return None if inner is None else -inner
+    if node[0] in ("add", "sub", "mul", "div"):
+        left, right = _constant(node[1]), _constant(node[2])
+        if left is None or right is None or (node[0] == "div" and not right):
+            return None
+        return {"add": left + right, "sub": left - right, "mul": left * right}.get(
+            node[0], left / right if right else left
+        )
     return None
 
 
@@ -241,7 +250,7 @@ def _interval(node: Node, x: Pair) -> Pair:
         args = [_interval(arg, x) for arg in node[2:]]
         a = args[0]
         if name in _INCREASING:
-            return _map(_INCREASING[name], a)
+            return _map(_INCREASING[name], _clip(a))
         if name in _HULL:
             r = _HULL[name](a[0].union(a[1]))
             return r, r
@@ -254,7 +263,7 @@ def _interval(node: Node, x: Pair) -> Pair:
             return a
         if a[1] <= 0:
             return -a[1], -a[0]
-        return _ZERO, (-a[0]).max(a[1])
+        return _ZERO, (-a[0]).max(a[1]).nonnegative_part()
     left, right = _interval(node[1], x), _interval(node[2], x)
     if op == "add":
         return _map2(arb.__add__, left, right)
@@ -265,6 +274,11 @@ def _interval(node: Node, x: Pair) -> Pair:
     if op == "div":
         return _mul(left, _inverse(right))
     return _power(left, right, _constant(node[2]))
+
+
+def _clip(a: Pair) -> Pair:
+    """``[lo, hi]`` with ``hi`` cut to ``[0, inf)`` when ``lo >= 0`` (so ``hi >= 0`` too)."""
+    return (a[0], a[1].nonnegative_part()) if a[0] is not a[1] and a[0] >= 0 else a
 
 
 def _map2(f: Callable[[arb, arb], arb], a: Pair, b: Pair) -> Pair:
@@ -305,7 +319,7 @@ def _power(base: Pair, exponent: Pair, c: Fraction | None) -> Pair:
         if not (base[0] >= 0 if c > 0 else base[0] > 0):
             raise _Undefined
         e = _ball(c)
-        return _map(lambda v: v**e, base, increasing=c > 0)
+        return _map(lambda v: v**e, _clip(base), increasing=c > 0)
     if not base[0] > 0:
         raise _Undefined
     lo, hi = _mul(exponent, _map(arb.log, base))
@@ -543,9 +557,9 @@ def _bound(
     bisections = 0
     for k in range(len(xs) - 1, 0, -1):
         stack.append((xs[k - 1], xs[k], balls[k - 1], balls[k], fs[k - 1], fs[k],
-                      errors[k - 1], errors[k]))  # fmt: skip
+                      errors[k - 1], errors[k], 0))  # fmt: skip
         while stack:
-            u, v, uu, vv, fu, fv, eu, ev = stack.pop()
+            u, v, uu, vv, fu, fv, eu, ev, depth = stack.pop()
             if (k & 255) == 0 and time.monotonic() > deadline:
                 raise Invalid("time limit exceeded")
             lo, hi = eu.min(ev), eu.max(ev)
@@ -574,14 +588,16 @@ def _bound(
                     f"|g - f| > claimed_bound at x={float(u if abs(eu) > bound else v)!r}"
                 )
             bisections += 1
-            if bisections > MAX_BISECTIONS or time.monotonic() > deadline:
+            if depth == MAX_DEPTH or bisections > MAX_BISECTIONS or time.monotonic() > deadline:
                 raise Invalid(
                     f"could not prove |g - f| <= claimed_bound on [{float(u)!r}, {float(v)!r}] "
-                    f"within {MAX_BISECTIONS} bisections and the time limit"
+                    f"within {MAX_DEPTH} bisections of a piece, {MAX_BISECTIONS} in all and "
+                    "the time limit"
                 )
             m, fm = (u + v) / 2, (fu + fv) / 2
             mm, em = _ball(m), _at(expr, m, fm)
-            stack += [(u, m, uu, mm, fu, fm, eu, em), (m, v, mm, vv, fm, fv, em, ev)]
+            depth += 1
+            stack += [(u, m, uu, mm, fu, fm, eu, em, depth), (m, v, mm, vv, fm, fv, em, ev, depth)]
     return float(worst.upper())
 
 
