@@ -9,8 +9,9 @@ Every document has ``"format": "reluapprox-certificate"``, ``"version": 1`` and 
 - ``"approximation"``: ``target`` (an expression string in ``x``), ``domain``
   ``[a, b]``, ``eps``, ``claimed_bound`` and a 1-D ReLU ``network`` of any depth
   (``widths``, ``weights`` as nested lists, ``biases``); claim:
-  ``max_{[a, b]} |g - f| <= claimed_bound < eps``. Optional ``hints.breakpoints``
-  are extra points at which the checker may split pieces (never trusted);
+  ``max_{[a, b]} |g - f| <= claimed_bound < eps``. No hints are needed: the checker
+  finds the breakpoints of ``f`` exactly, faster than it could read them, and
+  ignores fields it does not know;
 - ``"farkas"``: ``points``, ``labels`` (0/1) and ``multipliers``; claim: the labelled
   points are not linearly separable;
 - ``"threshold_count"``: ``n``, ``count`` and, for every truth table ``0..2^(2^n)-1``,
@@ -67,7 +68,6 @@ def network_certificate(
     domain: Sequence[object],
     eps: object,
     bound: object,
-    breakpoints: Sequence[object] = (),
 ) -> dict[str, Any]:
     """The certificate of ``max |target - network| <= bound < eps`` on ``domain``.
 
@@ -76,7 +76,6 @@ def network_certificate(
         target: the expression string ``g`` (the language of ``approximate``).
         domain: ``(a, b)``, exact rationals or floats (converted exactly).
         eps: the tolerance; bound: the claimed bound (both converted exactly).
-        breakpoints: optional hints for the checker (points where it may split).
 
     Raises:
         InvalidArgument: for a float network, input or output width other than 1, or
@@ -107,7 +106,6 @@ def network_certificate(
             "weights": [[[_q(v) for v in row] for row in w.tolist()] for w in network.weights],
             "biases": [[_q(v) for v in b.tolist()] for b in network.biases],
         },
-        "hints": {"breakpoints": [_q(t) for t in breakpoints]},
     }
 
 
@@ -148,7 +146,6 @@ def approximation_certificate(result: Any) -> dict[str, Any]:
         domain=result.domain,
         eps=result.eps,
         bound=result.bound,
-        breakpoints=result.nodes[1:-1],
     )
 
 
