@@ -182,7 +182,7 @@ def _node(node: ast.AST, source: str) -> Node:
 
 
 def _constant(node: Node) -> Fraction | None:
-    return node[1] if node[0] == "num" else None  # type: ignore[no-any-return]
+    return node[1] if node[0] == "num" else None
 
 
 def _ball(q: Fraction) -> arb:
