@@ -45,7 +45,9 @@ from typing import Any
 import flint
 from flint import arb, fmpq
 
-__all__ = ["FORMAT", "VERSION", "CheckResult", "check_certificate", "check_file", "parse_target"]
+from reluapprox._validation import check_positive_finite
+
+__all__ = ["FORMAT", "VERSION", "CheckResult", "check_certificate", "check_file"]
 
 FORMAT = "reluapprox-certificate"
 VERSION = 1
@@ -121,16 +123,16 @@ _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.
 Node = tuple[Any, ...]
 
 
-def parse_target(text: object) -> Node:
+def _parse_target(text: object) -> Node:
     """Parse an expression in ``x`` into a tree of tuples (a whitelist of the syntax tree).
 
     Numbers are exact (``0.7`` is ``7/10``); names are ``x``, ``pi`` and ``e``; the
     operators ``+ - * / **`` and the functions of ``reluapprox approximate --help``.
 
     Examples:
-        >>> parse_target("2*x**2")
+        >>> _parse_target("2*x**2")
         ('mul', ('num', Fraction(2, 1)), ('pow', ('x',), ('num', Fraction(2, 1))))
-        >>> parse_target("__import__('os')")
+        >>> _parse_target("__import__('os')")
         Traceback (most recent call last):
         ...
         reluapprox.check.Invalid: target: calling '__import__' is not allowed
@@ -478,7 +480,7 @@ def _pieces(
 # ------------------------------------------------------------------- approximation
 def _approximation(doc: dict[str, Any], deadline: float) -> str:
     text = _get(doc, "target", str)
-    expr = parse_target(text)
+    expr = _parse_target(text)
     domain = _vector("domain", _get(doc, "domain", list), 2)
     a, b = domain
     eps = _rational("eps", _get(doc, "eps", (str, int)))
@@ -649,7 +651,12 @@ _KINDS: dict[str, Callable[..., str]] = {
 
 
 def check_certificate(doc: object, *, time_limit: float = DEFAULT_TIME_LIMIT) -> CheckResult:
-    """Check a parsed certificate; never raises for a bad document (it is invalid)."""
+    """Check a parsed certificate; a bad document is invalid, never an exception.
+
+    Raises:
+        InvalidArgument: for a ``time_limit`` that is not a finite number > 0.
+    """
+    time_limit = check_positive_finite("time_limit", time_limit)
     previous = flint.ctx.prec
     flint.ctx.prec = PRECISION
     try:
@@ -678,10 +685,14 @@ def _no_constant(name: str) -> None:
 def check_file(path: str | Path, *, time_limit: float = DEFAULT_TIME_LIMIT) -> CheckResult:
     """Read and check one certificate file (size-limited; JSON errors make it invalid).
 
+    Raises:
+        InvalidArgument: for a ``time_limit`` that is not a finite number > 0.
+
     Examples:
         >>> check_file("/nonexistent.json").reason
         'cannot read the file (FileNotFoundError: No such file or directory)'
     """
+    time_limit = check_positive_finite("time_limit", time_limit)
     try:
         path = Path(path)
         if path.stat().st_size > MAX_BYTES:

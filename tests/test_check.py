@@ -21,7 +21,7 @@ from reluapprox.certificate import (
     threshold_certificate,
     write_certificate,
 )
-from reluapprox.check import check_certificate, check_file, parse_target
+from reluapprox.check import _parse_target, check_certificate, check_file
 from reluapprox.cli import main
 from reluapprox.errors import InvalidArgument
 from reluapprox.network import ReluNetwork
@@ -233,8 +233,8 @@ def test_the_time_limit_is_respected() -> None:
 
 
 def test_parser_reads_decimals_exactly() -> None:
-    assert parse_target("0.7") == ("num", Fraction(7, 10))
-    assert parse_target("-x") == ("neg", ("x",))
+    assert _parse_target("0.7") == ("num", Fraction(7, 10))
+    assert _parse_target("-x") == ("neg", ("x",))
 
 
 def test_only_expressions_have_certificates() -> None:
@@ -318,3 +318,16 @@ def test_mutations_false_rejected_true_accepted() -> None:
     assert total["true rejected"] == 0
     assert total["false rejected"] >= 40
     assert total["true accepted"] >= 40
+
+
+@pytest.mark.parametrize("limit", [0, -1.0, float("nan"), float("inf"), "10"])
+def test_a_bad_time_limit_is_refused_by_name(limit: object, tmp_path: Path) -> None:
+    with pytest.raises(InvalidArgument, match="time_limit="):
+        check_certificate({}, time_limit=limit)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match="time_limit="):
+        check_file(tmp_path / "missing.json", time_limit=limit)  # type: ignore[arg-type]
+
+
+def test_cli_bad_time_limit_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "missing.json", "--time-limit", "-1"]) == 2
+    assert "time_limit=-1.0 is invalid" in capsys.readouterr().err
