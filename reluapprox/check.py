@@ -502,7 +502,8 @@ def _at(expr: Node, x: Fraction, f: Fraction) -> arb:
     """``g(x) - f`` as a ball."""
     point = _ball(x)
     try:
-        g = _interval(expr, (point, point))[0]
+        lo, hi = _interval(expr, (point, point))
+        g = lo if lo is hi else lo.union(hi)  # abs near 0 gives [0, hi] even at a point
         _finite(g)
     except _Undefined:
         raise Invalid(f"g cannot be enclosed at x={x} (outside its domain?)") from None

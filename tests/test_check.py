@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import math
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
 
 from reluapprox import approximate
 from reluapprox.certificate import (
@@ -21,11 +23,12 @@ from reluapprox.certificate import (
     threshold_certificate,
     write_certificate,
 )
-from reluapprox.check import _parse_target, check_certificate, check_file
+from reluapprox.check import _parse_target, _pieces, check_certificate, check_file
 from reluapprox.cli import main
 from reluapprox.errors import InvalidArgument
 from reluapprox.network import ReluNetwork
 from reluapprox.separability import linear_separator
+from reluapprox.strategies import relu_networks
 from tests._benchmarks import BENCHMARKS, load_benchmark
 
 REPO = Path(__file__).resolve().parent.parent
@@ -331,3 +334,18 @@ def test_a_bad_time_limit_is_refused_by_name(limit: object, tmp_path: Path) -> N
 def test_cli_bad_time_limit_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "missing.json", "--time-limit", "-1"]) == 2
     assert "time_limit=-1.0 is invalid" in capsys.readouterr().err
+
+
+@given(relu_networks(input_dim=1, output_dim=1, max_depth=5, max_width=4))
+def test_pieces_are_exact_and_linear(net: ReluNetwork) -> None:
+    a, b = Fraction(-4), Fraction(4)
+    layers = [(w.tolist(), c.tolist()) for w, c in zip(net.weights, net.biases, strict=True)]
+    xs, fs = _pieces(layers, a, b, math.inf)
+    assert xs[0] == a
+    assert xs[-1] == b
+    assert all(u < v for u, v in itertools.pairwise(xs))
+    for x, f in zip(xs, fs, strict=True):
+        assert net.exact([x])[0] == f
+    for (u, fu), (v, fv) in itertools.pairwise(zip(xs, fs, strict=True)):
+        for t in (Fraction(1, 3), Fraction(1, 2), Fraction(5, 7)):
+            assert net.exact([u + t * (v - u)])[0] == fu + t * (fv - fu)  # linear on a piece
