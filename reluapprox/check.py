@@ -463,8 +463,10 @@ def _pieces(
             if depth < len(layers) - 1:
                 f = _relu(f, a, b)
             total += len(f[2])
-            if total > MAX_PIECES or time.monotonic() > deadline:
-                raise Invalid(f"network: more than {MAX_PIECES} kinks, or out of time")
+            if total > MAX_PIECES:
+                raise Invalid(f"network: more than {MAX_PIECES} kinks")
+            if time.monotonic() > deadline:
+                raise Invalid("time limit exceeded while finding the pieces of the network")
             out.append(f)
         functions = out
     value, slope, kinks = functions[0]
@@ -545,10 +547,16 @@ def _bound(
     """Prove ``|g - f| <= c`` on every piece; return the largest bound proved."""
     bound, worst = _ball(c), _ZERO
     balls = [_ball(x) for x in xs]
-    errors = [_at(expr, x, f) for x, f in zip(xs, fs, strict=True)]
+    errors = []
+    for k, (x, f) in enumerate(zip(xs, fs, strict=True)):
+        if k % 1024 == 0 and time.monotonic() > deadline:
+            raise Invalid(f"time limit exceeded after {k} of {len(xs)} breakpoints")
+        errors.append(_at(expr, x, f))
     stack: list[tuple[Any, ...]] = []
     bisections = 0
     for k in range(len(xs) - 1, 0, -1):
+        if k % 1024 == 0 and time.monotonic() > deadline:
+            raise Invalid(f"time limit exceeded with {k} of {len(xs) - 1} pieces left")
         stack.append((xs[k - 1], xs[k], balls[k - 1], balls[k], fs[k - 1], fs[k],
                       errors[k - 1], errors[k], 0))  # fmt: skip
         while stack:
