@@ -193,6 +193,22 @@ class Approximation:
             },
         }
 
+    def to_certificate(self) -> dict[str, Any]:
+        """The certificate file's content (:mod:`reluapprox.certificate`), for expressions.
+
+        Raises:
+            InvalidArgument: for a callable target or an estimated bound.
+        """
+        from reluapprox.certificate import approximation_certificate
+
+        return approximation_certificate(self)
+
+    def save_certificate(self, path: str | Path) -> Path:
+        """Write :meth:`to_certificate` as JSON to ``path`` (``reluapprox check`` reads it)."""
+        from reluapprox.certificate import write_certificate
+
+        return write_certificate(self.to_certificate(), path)
+
     def __repr__(self) -> str:
         kind = "certified" if self.certified else "conditional" if self.conditional else "estimated"
         return (

@@ -18,7 +18,7 @@ from reluapprox.errors import ReluApproxError
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
 #: Subcommand modules under ``reluapprox.commands``, in the order ``--help`` lists them.
-SUBCOMMANDS: tuple[str, ...] = ("interpolate", "approximate", "verify", "twolayer")
+SUBCOMMANDS: tuple[str, ...] = ("interpolate", "approximate", "verify", "twolayer", "check")
 
 
 def _load(name: str) -> ModuleType:

@@ -35,6 +35,7 @@ examples:
   reluapprox approximate "sqrt(abs(x - 1/3))" --eps 1e-3 --domain -1 1
   reluapprox approximate "x**2" --eps 1e-3 --domain -2 2 --lipschitz 4
   reluapprox approximate "exp(3*x)" --eps 1e-6 --shifted
+  reluapprox approximate "exp(3*x)" --eps 1e-7 --certificate exp.json
 """
 
 
@@ -89,6 +90,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"show a progress bar on stderr after {PROGRESS_DELAY:g} s even when stderr "
         "is not a terminal (on a terminal it is shown anyway)",
     )
+    parser.add_argument(
+        "--certificate",
+        type=Path,
+        metavar="FILE",
+        help="write a certificate file for 'reluapprox check' (expressions only)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         check_file_path("--json", args.json)
     if args.plot is not None:
         check_plot_path("--plot", args.plot)
+    if args.certificate is not None:
+        check_file_path("--certificate", args.certificate)
     progress = ProgressBar(sys.stderr) if args.progress or sys.stderr.isatty() else None
     try:
         res = approximate(
@@ -124,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"time:      {res.seconds:.2f} s")
     if args.json is not None:
         print(f"wrote {write_json('--json', args.json, res.to_dict())}")
+    if args.certificate is not None:
+        print(f"wrote {write_json('--certificate', args.certificate, res.to_certificate())}")
     if args.plot is not None:
         path = write_plot("--plot", args.plot, lambda out: plot_approximation(res, out))
         print(f"wrote {path}")
