@@ -37,9 +37,11 @@ References:
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec
 
 import numpy as np
 import numpy.typing as npt
@@ -61,6 +63,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,27 @@ def float_format(dtype: object) -> FloatFormat:
 
 
 # ------------------------------------------------------------ upward arithmetic
+def _guarded(fn: Callable[P, float]) -> Callable[P, float]:
+    """Run a bound computation with float warnings off; a NaN bound becomes ``inf``.
+
+    Overflow gives ``inf`` and ``inf - inf`` gives NaN in the upward arithmetic; both
+    mean that no finite bound was proved.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> float:
+        with np.errstate(all="ignore"):
+            result = fn(*args, **kwargs)
+        return result if math.isfinite(result) else math.inf
+
+    return wrapper
+
+
+def _worst(*values: Any) -> float:
+    """The largest of the values, NaN if any is NaN (unlike ``max``)."""
+    return float(np.max(np.array(values, dtype=np.float64)))
+
+
 def _up(x: Any) -> Any:
     """The next float above ``x``: an upper bound of the exact result of the RN operation."""
     return np.nextafter(x, np.inf)
@@ -207,6 +231,7 @@ def _box(domain: Any, dim: int) -> tuple[FloatArray, FloatArray]:
 
 
 # -------------------------------------------------------- general ReluNetwork
+@_guarded
 def float_error_bound(network: ReluNetwork, domain: Any, dtype: object = "float64") -> float:
     """Upper bound of ``|fl(N)(x) - N(x)|`` over a box, for any depth.
 
@@ -301,6 +326,7 @@ def shallow_float_error(net: ShallowNetwork, domain: Any) -> float:
     return _shallow_error(nodal_parameters(net), domain)
 
 
+@_guarded
 def _shallow_error(params: NodalParameters, domain: Any) -> float:
     a, b = _interval(domain)
     u = _U64
@@ -326,7 +352,7 @@ def _shallow_error(params: NodalParameters, domain: Any) -> float:
         )
         relevant = (knots[1:] >= a) & (knots[:-1] <= b)
         if relevant.any():
-            bound = max(bound, float(np.max(cells[relevant])))
+            bound = _worst(bound, np.max(cells[relevant]))
     if b > knots[-1]:
         reach = float(_up(b - knots[-1]))
         slope_err = float(np.spacing(abs(slope)))
@@ -339,7 +365,7 @@ def _shallow_error(params: NodalParameters, domain: Any) -> float:
             float(value_err[-1]),
             2.0 * tiny,
         )
-        bound = max(bound, float(tail))
+        bound = _worst(bound, tail)
     return float(bound)
 
 
@@ -383,6 +409,7 @@ def nodal_float_error(net: ShallowNetwork, domain: Any, dtype: object = "float64
     return _nodal_error(nodal_parameters(net), domain, float_format(dtype))
 
 
+@_guarded
 def _nodal_error(params: NodalParameters, domain: Any, fmt: FloatFormat) -> float:
     a, b = _interval(domain)
     u = fmt.u
@@ -448,8 +475,7 @@ def _nodal_error(params: NodalParameters, domain: Any, fmt: FloatFormat) -> floa
     left = np.concatenate([[-np.inf], _down(k64 - slack)])
     right = np.concatenate([_up(k64 + slack), [np.inf]])
     relevant = (right >= a) & (left <= b)
-    result = float(np.max(np.asarray(bounds)[relevant]))
-    return result if math.isfinite(result) else math.inf
+    return float(np.max(np.asarray(bounds)[relevant]))
 
 
 def shallow_float_errors(net: ShallowNetwork, domain: Any) -> dict[str, float]:

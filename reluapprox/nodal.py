@@ -95,7 +95,8 @@ def nodal_parameters(net: ShallowNetwork) -> NodalParameters:
         for k, t in zip(knots.tolist(), net.knots, strict=True)
     )
     if exact:
-        inv = 1.0 / np.diff(knots)
+        with np.errstate(over="ignore", divide="ignore"):
+            inv = 1.0 / np.diff(knots)
     else:
         inv = np.array(
             [float_or_inf(1 / (b - a)) for a, b in zip(net.knots, net.knots[1:], strict=False)],
