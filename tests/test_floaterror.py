@@ -3,6 +3,7 @@ hold on dense samples, the nodal form is the same exact function and well condit
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from fractions import Fraction
@@ -103,6 +104,18 @@ def test_nodal_network_with_one_neuron() -> None:
         assert exact.exact([q]) == (net.exact(q),)
     out = run_torch(net.to_torch(), np.array([-2.0, 0.5, 3.0]), "float64")
     assert out.tolist() == [1.25, 1.25, -6.25]
+
+
+def test_nodal_module_pickles_through_the_module_attribute() -> None:
+
+    module = interpolate([0, 0.5, 1], [1, 3, 2]).to_torch()
+    buffer = io.BytesIO()
+    torch.save(module, buffer)
+    buffer.seek(0)
+    loaded = torch.load(buffer, weights_only=False)
+    x = torch.tensor([[0.25], [0.75]], dtype=torch.float64)
+    assert type(loaded).__qualname__ == "NodalModule"
+    assert loaded(x).ravel().tolist() == [2.0, 2.5]
 
 
 def test_nodal_network_refuses_large_dense_matrices() -> None:
