@@ -110,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"neurons:   {res.n_neurons}")
     print(f"bound:     {res.bound:.6g}  (max |g - f| <= bound < eps = {res.eps:g})")
     print(f"certified: {res.certified}")
+    torch_errors = ", ".join(f"{k} {v:.2g}" for k, v in res.torch_float_error.items())
+    print(f"float err: net(x) float64 {res.float_error:.2g}; to_torch() {torch_errors}")
     print(f"method:    {res.method}")
     print(f"time:      {res.seconds:.2f} s")
     if args.json is not None:
