@@ -331,7 +331,7 @@ def _shallow_error(params: NodalParameters, domain: Any) -> float:
     a, b = _interval(domain)
     u = _U64
     tiny = FLOAT64.tiny
-    knots, values, slope = params.knots, params.values, params.slope
+    knots, values, slope = params.knots64, params.values, params.slope
     if not (params.knots_exact and np.all(np.isfinite(values)) and math.isfinite(slope)):
         return math.inf
     value_err = np.spacing(np.abs(values))
@@ -369,23 +369,20 @@ def _shallow_error(params: NodalParameters, domain: Any) -> float:
     return float(bound)
 
 
-def _ramp_errors(
-    c_mag: FloatArray, c_err: FloatArray, c_rel: FloatArray, tau: FloatArray, fmt: FloatFormat
-) -> FloatArray:
+def _ramp_errors(c_rel: FloatArray, fmt: FloatFormat) -> FloatArray:
     """Error bounds of the saturating ramps ``relu(1 - c^ relu(fl(x - T)))``.
 
     With ``w = c p`` exact and ``w^`` computed, ``|w^ - w| <= alpha w + beta`` where
-    ``alpha = u + (1 + u)(rho_c (1 + u) + u)`` and
-    ``beta = (1 + u)(1 + 2u)(c + E_c) tau + tiny``; the ramp errs only where
-    ``min(w, w^) < 1``, i.e. ``w <= w* = (1 + beta) / (1 - alpha)``, and then by at most
-    ``alpha w* + beta + u``.
+    ``alpha = u + (1 + u)(rho_c (1 + u) + u)`` and ``beta = tiny`` (an underflowing
+    product); the ramp errs only where ``min(w, w^) < 1``, i.e.
+    ``w <= w* = (1 + beta) / (1 - alpha)``, and then by at most ``alpha w* + beta + u``.
     """
     u = fmt.u
     one_u = _up(1.0 + u)
     alpha = _add(u, _mul(one_u, _add(_mul(c_rel, one_u), u)))
-    beta = _add(_mul(one_u, _up(1.0 + 2 * u), _add(c_mag, c_err), tau), fmt.tiny)
+    beta = fmt.tiny
     if not np.all(alpha < 0.5):
-        return np.full_like(c_mag, np.inf)
+        return np.full_like(c_rel, np.inf)
     w_star = _up(_add(1.0, beta) / _down(1.0 - alpha))
     return np.asarray(_add(_mul(alpha, w_star), beta, u), dtype=np.float64)
 
@@ -393,89 +390,96 @@ def _ramp_errors(
 def nodal_float_error(net: ShallowNetwork, domain: Any, dtype: object = "float64") -> float:
     """Upper bound of ``|module(x) - f(x)|`` over ``domain`` for the nodal torch export.
 
-    ``module = net.to_torch(dtype=dtype)`` (:func:`reluapprox.nodal.nodal_torch`).
-    Every hat is exactly ``0.0`` in floats outside ``(T_{k-1}, T_{k+1})`` (``T`` the
-    knots rounded to the format), so at most two hats (four when the knots are not
-    representable) and the term ``s relu(x - t_{n-1})`` enter the output sum; each
-    ramp and hat lies in ``[0, 1]`` and errs by ``O(u)`` plus, for rounded knots,
-    ``|T_k - t_k| / h_k``. The bound is the largest over the cells of
-    ``sum_k (E_{y_k} + |y_k| e_{phi_k}) + (tail term) + gamma_m (sum_k |y_k| + ...)``
-    and does not grow with the number of neurons.
+    ``module = net.to_torch(dtype=dtype)`` (:func:`reluapprox.nodal.nodal_torch`) uses
+    the knots ``T_k`` rounded to the format and the inverse widths of those knots, so
+    it evaluates the interpolant ``f_T`` of the values ``y_k`` at the nodes ``T_k``.
+    Two terms:
+
+    - ``|f_T - f| <= max_k |T_k - t_k| * (largest slope of f or f_T next to knot k)``
+      (zero when the knots are floats of the format);
+    - the rounding error of the module against ``f_T``: every hat is exactly ``0.0``
+      in floats outside ``(T_{k-1}, T_{k+1})``, so at most two hats and the term
+      ``s relu(x - T_{n-1})`` enter the output sum; each ramp and hat lies in
+      ``[0, 1]`` and errs by a few ``u``. On a cell the bound is
+      ``sum_k (E_{y_k} + |y_k| e_{phi_k}) + (tail term) + gamma_4 (sum_k |y_k| + ...)``.
+
+    Neither grows with the number of neurons.
 
     Returns:
         The bound, or ``inf`` when two knots round to the same number of the format
         or a parameter leaves its range.
     """
-    return _nodal_error(nodal_parameters(net), domain, float_format(dtype))
+    name = float_format(dtype).name
+    return _nodal_error(nodal_parameters(net, name), domain)
+
+
+def _knot_shift(params: NodalParameters, fmt: FloatFormat) -> float:
+    """Upper bound of ``sup |f_T - f|``: knot shifts times the neighbouring slopes."""
+    first = np.zeros_like(params.knots64) if params.knots_exact else np.spacing(params.knots64)
+    tau = np.asarray(_add(np.abs(params.knots - params.knots64), np.abs(first)))
+    if not np.any(tau > 0):
+        return 0.0
+    exact_slopes = _param(params.slopes, FLOAT64, exact_floats=False)
+    values = _param(params.values, FLOAT64, exact_floats=False)
+    if exact_slopes is None or values is None:
+        return math.inf
+    rises = _add(_up(np.abs(np.diff(params.values))), values.err[1:], values.err[:-1])
+    rounded_slopes = np.asarray(_up(rises / _down(np.diff(params.knots))))
+    # Slopes left and right of knot k: s_{k-1} (0 for k = 0) and s_k (the tail for k = n-1).
+    steep = np.concatenate([[0.0], exact_slopes.mag])
+    steep = np.maximum(steep[:-1], steep[1:])
+    model = np.concatenate([[0.0], rounded_slopes, [exact_slopes.mag[-1]]])
+    steep = np.maximum(steep, np.maximum(model[:-1], model[1:]))
+    return float(np.max(_mul(tau, steep)))
 
 
 @_guarded
-def _nodal_error(params: NodalParameters, domain: Any, fmt: FloatFormat) -> float:
+def _nodal_error(params: NodalParameters, domain: Any) -> float:
+    fmt = float_format(params.dtype)
     a, b = _interval(domain)
     u = fmt.u
-    n = params.knots.size
-    knots = _param(params.knots, fmt, exact_floats=params.knots_exact)
+    knots = params.knots
+    n = knots.size
     values = _param(params.values, fmt, exact_floats=False)
     slope = _param(np.array([params.slope]), fmt, exact_floats=False)
-    if knots is None or values is None or slope is None:
+    if values is None or slope is None or not np.all(np.diff(knots) > 0):
         return math.inf
-    with np.errstate(over="ignore"):
-        knots_d = params.knots.astype(fmt.numpy_type)
-    if not np.all(np.diff(knots_d) > 0):
-        return math.inf
-    tau = knots.err
-    # Inverse widths: |C64 - c| <= gamma_2 c (floats as knots) or one rounding.
+    # Inverse widths of the module's knots: |C64 - c| <= gamma_2 c, then rounded to fmt.
     inv = params.inv_widths
     inv_d = _param(inv, fmt, exact_floats=True)
     if inv_d is None:
         return math.inf
-    if params.knots_exact:
-        g2 = _gamma(2, FLOAT64)
-        c_mag = np.asarray(_up(inv / _down(1.0 - g2)))
-        first = np.asarray(_mul(g2, c_mag))
-    else:
-        first = np.spacing(inv)
-        c_mag = np.asarray(_up(inv + first))
+    g2 = _gamma(2, FLOAT64)
+    c_mag = np.asarray(_up(inv / _down(1.0 - g2)))
+    first = np.asarray(_mul(g2, c_mag))
     c_err = np.asarray(_add(inv_d.err, first))
-    c_mag = np.maximum(c_mag, inv_d.mag)
     c_low = np.asarray(_down(_down(inv - first) - inv_d.err))
     if n > 1 and not np.all(c_low > 0):
         return math.inf
     c_rel = np.asarray(_up(c_err / c_low)) if n > 1 else np.zeros(0)
-    ramp_left = _ramp_errors(c_mag, c_err, c_rel, tau[:-1], fmt)  # r1_{k+1}: knot k
-    ramp_right = _ramp_errors(c_mag, c_err, c_rel, tau[1:], fmt)  # r2_k: knot k + 1
+    ramps = _ramp_errors(c_rel, fmt)
     hat = np.full(n, 3.0 * u)
-    hat[1:] = _add(hat[1:], ramp_left)
-    hat[:-1] = _add(hat[:-1], ramp_right)
+    hat[1:] = _add(hat[1:], ramps)  # r1_k of cell k - 1
+    hat[:-1] = _add(hat[:-1], ramps)  # r2_k of cell k
     term_err = np.asarray(_add(values.err, _mul(values.mag, hat)))
-    term_mag = values.mag
-    exact_knots = bool(np.all(tau == 0))
-    offsets = (0, 1) if exact_knots else (-1, 0, 1, 2)
-    pad_err = np.concatenate([np.zeros(2), term_err, np.zeros(2)])
-    pad_mag = np.concatenate([np.zeros(2), term_mag, np.zeros(2)])
-    cell_err = np.zeros(n + 1)  # cells j = -1 .. n-1 at index j + 1
-    cell_mag = np.zeros(n + 1)
-    for o in offsets:
-        cell_err = np.asarray(_add(cell_err, pad_err[o + 1 : o + n + 2]))
-        cell_mag = np.asarray(_add(cell_mag, pad_mag[o + 1 : o + n + 2]))
-    # The term s relu(x - t_{n-1}) on the cells right of (or, rounded, next to) t_{n-1}.
-    k64 = params.knots
-    slack = np.spacing(np.abs(k64)) if not params.knots_exact else np.zeros(n)
-    reach = float(_up(max(0.0, float(_up(_up(b - k64[-1]) + slack[-1] + tau[-1])))))
-    e_tail = float(_add(_mul(tau[-1], _up(1.0 + 2 * u)), _mul(u, reach)))
-    tail_err = float(_add(_mul(slope.err[0], _add(reach, e_tail)), _mul(slope.mag[0], e_tail)))
-    tail_mag = float(_mul(slope.mag[0], _add(reach, e_tail)))
-    tail_cells = np.zeros(n + 1, dtype=bool)
-    tail_cells[n if exact_knots else max(n - 1, 0) :] = True
-    cell_err = np.where(tail_cells, _add(cell_err, tail_err), cell_err)
-    cell_mag = np.where(tail_cells, _add(cell_mag, tail_mag), cell_mag)
-    m = len(offsets) + 2
+    # Cell j = [T_j, T_{j+1}] (j = -1 .. n-1, T_{-1} = -inf, T_n = inf) holds hats j, j+1.
+    pad_err = np.concatenate([[0.0], term_err, [0.0]])
+    pad_mag = np.concatenate([[0.0], values.mag, [0.0]])
+    cell_err = np.asarray(_add(pad_err[:-1], pad_err[1:]))
+    cell_mag = np.asarray(_add(pad_mag[:-1], pad_mag[1:]))
+    # The tail s relu(x - T_{n-1}) on the last cell.
+    reach = float(_up(max(0.0, float(_up(b - knots[-1])))))
+    tail_err = float(_add(_mul(slope.err[0], _up(1.0 + u), reach), _mul(slope.mag[0], u, reach)))
+    tail_mag = float(_mul(slope.mag[0], _up(1.0 + u), reach))
+    cell_err[-1] = _add(cell_err[-1], tail_err)
+    cell_mag[-1] = _add(cell_mag[-1], tail_mag)
+    m = 4  # two hats, the tail and (in float) one more addition
     bounds = _add(cell_err, _mul(_gamma(m, fmt), cell_mag), _mul(float(m), fmt.tiny))
-    # Cells [t_j, t_{j+1}] (t_{-1} = -inf, t_n = inf) that meet the domain.
-    left = np.concatenate([[-np.inf], _down(k64 - slack)])
-    right = np.concatenate([_up(k64 + slack), [np.inf]])
+    left = np.concatenate([[-np.inf], knots])
+    right = np.concatenate([knots, [np.inf]])
     relevant = (right >= a) & (left <= b)
-    return float(np.max(np.asarray(bounds)[relevant]))
+    rounding = float(np.max(np.asarray(bounds)[relevant]))
+    return float(_add(rounding, _knot_shift(params, fmt)))
 
 
 def shallow_float_errors(net: ShallowNetwork, domain: Any) -> dict[str, float]:
@@ -488,6 +492,6 @@ def shallow_float_errors(net: ShallowNetwork, domain: Any) -> dict[str, float]:
     params = nodal_parameters(net)
     return {
         "call": _shallow_error(params, domain),
-        "torch_float64": _nodal_error(params, domain, FLOAT64),
-        "torch_float32": _nodal_error(params, domain, FLOAT32),
+        "torch_float64": _nodal_error(params, domain),
+        "torch_float32": _nodal_error(params.rounded("float32"), domain),
     }

@@ -22,7 +22,8 @@ number of neurons or with the ratio of neighbouring cell widths (the analysis is
 :func:`nodal_network` builds the exact network (dense Fraction matrices, for
 checks on small networks); :func:`nodal_torch` builds the torch module that
 :meth:`~reluapprox.shallow.ShallowNetwork.to_torch` returns by default, which stores
-the hats' parameters as vectors (a dense layer would need ``n^2`` weights).
+the hats' parameters as vectors (a dense layer would need ``n^2`` weights), with the
+knots rounded to its dtype and the inverse widths of the rounded knots.
 
 Examples:
     >>> from fractions import Fraction
@@ -67,43 +68,68 @@ NODAL_DENSE_MAX = 256
 
 @dataclass(frozen=True)
 class NodalParameters:
-    """The float64 parameters of the nodal form (the torch module rounds them to its dtype).
+    """The parameters of the nodal torch module in one float format (as float64 numbers).
+
+    The module uses the knots rounded to its format, ``T_k``, and the inverse widths
+    of *those* knots, so that its hats still sum to 1: it evaluates the interpolant
+    of the values ``y_k`` at the nodes ``T_k`` (the exact network when the knots are
+    floats of the format), which differs from ``f`` by at most the slopes times the
+    knot shifts ``|T_k - t_k|``.
 
     Attributes:
-        knots: ``t_k`` rounded to float64 (exact when ``knots_exact``).
-        inv_widths: ``1 / h_k`` for the ``n - 1`` cells: ``fl(1 / fl(t_{k+1} - t_k))``
-            when the knots are floats (relative error at most ``gamma_2``), else
-            ``1 / h_k`` rounded once from the exact value.
-        values: ``y_k = f(t_k)`` rounded to float64 (``[y_0]`` when ``n = 1``, whose
-            only hat is the constant 1).
+        dtype: ``"float64"`` or ``"float32"``.
+        knots: the knots ``T_k`` rounded (to nearest, via float64) to ``dtype``.
+        inv_widths: ``fl(1 / fl(T_{k+1} - T_k))`` in float64 for the ``n - 1`` cells
+            (the largest finite number of ``dtype`` where two knots coincide).
+        values: ``y_k = f(t_k)`` rounded to float64.
         slope: the slope right of the last knot, rounded to float64.
-        knots_exact: whether every knot is a float64.
+        slopes: every slope of ``f`` (on ``[t_k, t_{k+1})``), rounded to float64.
+        knots64: the knots rounded once to float64.
+        knots_exact: whether every knot is a float64 number (``knots64`` is exact).
     """
 
+    dtype: str
     knots: FloatArray
     inv_widths: FloatArray
     values: FloatArray
     slope: float
+    slopes: FloatArray
+    knots64: FloatArray
     knots_exact: bool
 
+    def rounded(self, dtype: str) -> NodalParameters:
+        """The same parameters for the module in ``dtype`` (``"float64"`` or ``"float32"``)."""
+        kind = np.float32 if dtype == "float32" else np.float64
+        with np.errstate(over="ignore"):
+            knots = self.knots64.astype(kind).astype(np.float64)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            inv = 1.0 / np.diff(knots)
+        inv[~np.isfinite(inv)] = float(np.finfo(kind).max)
+        return NodalParameters(
+            dtype,
+            knots,
+            inv,
+            self.values,
+            self.slope,
+            self.slopes,
+            self.knots64,
+            self.knots_exact,
+        )
 
-def nodal_parameters(net: ShallowNetwork) -> NodalParameters:
-    """The float64 parameters of the nodal form of ``net`` (see :class:`NodalParameters`)."""
+
+def nodal_parameters(net: ShallowNetwork, dtype: str = "float64") -> NodalParameters:
+    """The parameters of the nodal module of ``net`` in ``dtype`` (see :class:`NodalParameters`)."""
     knots = np.array([float_or_inf(t) for t in net.knots], dtype=np.float64)
     exact = bool(np.all(np.isfinite(knots))) and all(
         k.as_integer_ratio() == (t.numerator, t.denominator)
         for k, t in zip(knots.tolist(), net.knots, strict=True)
     )
-    if exact:
-        with np.errstate(over="ignore", divide="ignore"):
-            inv = 1.0 / np.diff(knots)
-    else:
-        inv = np.array(
-            [float_or_inf(1 / (b - a)) for a, b in zip(net.knots, net.knots[1:], strict=False)],
-            dtype=np.float64,
-        )
     values = np.array([float_or_inf(v) for v in net.knot_values], dtype=np.float64)
-    return NodalParameters(knots, inv, values, float_or_inf(net.slopes[-1]), exact)
+    slopes = np.array([float_or_inf(v) for v in net.slopes], dtype=np.float64)
+    base = NodalParameters(
+        "float64", knots, np.zeros(0), values, float(slopes[-1]), slopes, knots, exact
+    )
+    return base.rounded(dtype)
 
 
 def nodal_network(net: ShallowNetwork, *, max_neurons: int = NODAL_DENSE_MAX) -> ReluNetwork:
@@ -232,6 +258,7 @@ def nodal_torch(net: ShallowNetwork, *, dtype: torch.dtype | None = None) -> tor
     """
     import torch
 
-    cls = _module_class()
-    module: torch.nn.Module = cls(nodal_parameters(net), torch.float64 if dtype is None else dtype)
+    dtype = torch.float64 if dtype is None else dtype
+    name = "float32" if dtype == torch.float32 else "float64"
+    module: torch.nn.Module = _module_class()(nodal_parameters(net, name), dtype)
     return module

@@ -124,11 +124,19 @@ def test_nodal_network_refuses_large_dense_matrices() -> None:
         nodal_network(net, max_neurons=10)
 
 
-def test_nodal_parameters_of_non_float_knots_are_rounded_once() -> None:
+def test_nodal_parameters_use_the_rounded_knots_and_their_widths() -> None:
     net = ShallowNetwork(knots=[0, Fraction(1, 3), 1], weights=[1, 1, 1])
     params = nodal_parameters(net)
     assert not params.knots_exact
-    assert params.inv_widths.tolist() == [3.0, 1.5]
+    assert params.knots.tolist() == [0.0, 1 / 3, 1.0]
+    assert params.inv_widths.tolist() == [1 / (1 / 3), 1 / (1 - 1 / 3)]
+    single = nodal_parameters(net, "float32")
+    third = float(np.float32(1 / 3))
+    assert single.knots.tolist() == [0.0, third, 1.0]
+    assert single.inv_widths.tolist() == [1 / third, 1 / (1 - third)]
+    coincide = nodal_parameters(ShallowNetwork(knots=[1, 1 + 2**-40], weights=[1, 1]), "float32")
+    assert coincide.inv_widths.tolist() == [float(np.finfo(np.float32).max)]
+    assert math.isinf(nodal_float_error(ShallowNetwork([1, 1 + 2**-40], [1, 1]), (0, 2), "float32"))
 
 
 def test_sum_form_is_the_old_sequential() -> None:
