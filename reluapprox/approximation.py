@@ -52,7 +52,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,7 @@ from reluapprox._validation import (
 from reluapprox.certify import PRECISION, CellCertifier, Node, up_fraction
 from reluapprox.errors import BudgetExceeded, CertificationError, InvalidArgument
 from reluapprox.expr import Target, as_target
+from reluapprox.floaterror import float_error_bound, float_format, shallow_float_errors
 from reluapprox.interpolation import interpolate_floats
 from reluapprox.mesh import (
     ESTIMATE_SAFETY,
@@ -150,6 +151,10 @@ class Approximation:
         conditional: ``None``, or (with ``certified=False``) the assumption the bound
             is proved under, e.g. ``"the user's lipschitz=1.0 is a Lipschitz constant
             of g ..."`` (``lipschitz``/``modulus`` that the library could not prove).
+        float_error: a proved bound of ``|network(x) - f(x)|`` over the domain for
+            the float64 evaluation ``network(x)`` (:mod:`reluapprox.floaterror`).
+        torch_float_error: the same for the default export ``to_torch()``, by
+            dtype: ``{"float64": ..., "float32": ...}``.
     """
 
     network: ShallowNetwork
@@ -165,11 +170,53 @@ class Approximation:
     seconds: float
     interpolating: bool = True
     conditional: str | None = None
+    float_error: float = math.inf
+    torch_float_error: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_neurons(self) -> int:
         """The number of hidden neurons (= number of cells of the mesh)."""
         return self.network.n_neurons
+
+    @property
+    def total_bound(self) -> float:
+        """``bound + float_error`` (rounded up): the bound of ``|g(x) - network(x)|``
+        for the float64 values that ``network(x)`` returns."""
+        return float(np.nextafter(self.bound + self.float_error, math.inf))
+
+    def to_torch(
+        self, *, dtype: Any = None, form: str = "nodal", allow_inexact: bool = False
+    ) -> Any:
+        """The network as a torch module, refused when its float error spoils ``eps``.
+
+        Args:
+            dtype: ``torch.float64`` (default) or ``torch.float32``.
+            form: ``"nodal"`` (default, well conditioned) or ``"sum"``; see
+                :meth:`~reluapprox.shallow.ShallowNetwork.to_torch`.
+            allow_inexact: return the module even when ``bound + float error >= eps``.
+
+        Raises:
+            CertificationError: when ``bound`` plus the proved float error of the
+                export in ``dtype`` is not below ``eps`` and ``allow_inexact`` is false.
+        """
+        import torch
+
+        dtype = torch.float64 if dtype is None else dtype
+        name = float_format(dtype).name
+        if form == "nodal" and name in self.torch_float_error:
+            error = self.torch_float_error[name]
+        elif form == "sum":
+            error = float_error_bound(self.network.to_network(), self.domain, dtype)
+        else:
+            error = shallow_float_errors(self.network, self.domain)[f"torch_{name}"]
+        module = self.network.to_torch(dtype=dtype, form=form)
+        if not self.bound + error < self.eps and not allow_inexact:
+            raise CertificationError(
+                f"to_torch(dtype={dtype}, form={form!r}) cannot meet eps={self.eps!r}: bound "
+                f"{self.bound:.3g} + proved float error {error:.3g} of the {name} export >= eps; "
+                "use float64 or a larger eps, or pass allow_inexact=True to get it anyway"
+            )
+        return module
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (the network as exact fractions in strings)."""
@@ -182,6 +229,9 @@ class Approximation:
             "interpolating": self.interpolating,
             "n_neurons": self.n_neurons,
             "bound": self.bound,
+            "float_error": self.float_error,
+            "torch_float_error": dict(self.torch_float_error),
+            "total_bound": self.total_bound,
             "certified": self.certified,
             "conditional": self.conditional,
             "method": self.method,
@@ -213,7 +263,8 @@ class Approximation:
         kind = "certified" if self.certified else "conditional" if self.conditional else "estimated"
         return (
             f"Approximation({self.target.description!r}, n_neurons={self.n_neurons}, "
-            f"bound={self.bound:.3g} ({kind}), eps={self.eps:g})"
+            f"bound={self.bound:.3g} ({kind}), float_error={self.float_error:.2g}, "
+            f"eps={self.eps:g})"
         )
 
 
@@ -741,6 +792,7 @@ def approximate(
     if not bound < eps:  # pragma: no cover - every path keeps a margin below eps
         raise CertificationError(f"internal check failed: bound {bound!r} >= eps={eps!r}")
     network = interpolate_floats(built.nodes, built.values, floats=floats)
+    errors = shallow_float_errors(network, (a, b))
     return Approximation(
         network=network,
         bound=bound,
@@ -755,6 +807,11 @@ def approximate(
         seconds=time.monotonic() - start_time,
         interpolating=interpolating,
         conditional=conditional,
+        float_error=errors["call"],
+        torch_float_error={
+            "float64": errors["torch_float64"],
+            "float32": errors["torch_float32"],
+        },
     )
 
 

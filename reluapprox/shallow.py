@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from reluapprox._validation import check_rational, fail
+from reluapprox._validation import check_choice, check_rational, fail
 from reluapprox.network import ReluNetwork
 
 if TYPE_CHECKING:
@@ -259,8 +259,11 @@ class ShallowNetwork:
         """Evaluate in float64 on an array of any shape (cost of one ``numpy.interp``).
 
         The value at each knot is the exact value rounded once; between knots the
-        interpolation of :func:`numpy.interp` adds a few rounding errors, so the
-        result agrees with :meth:`exact` to a few ulps of ``|f| + |slope * x|``.
+        interpolation of :func:`numpy.interp` adds a few rounding errors, and right of
+        the last knot ``y_{n-1} + s (x - t_{n-1})`` is evaluated per point, so the
+        result agrees with :meth:`exact` to a few ulps of the knot values and their
+        differences (a rigorous bound is
+        :func:`reluapprox.floaterror.shallow_float_error`).
         This needs the slopes and knot values inside the float64 range; beyond it
         they round to ``±inf`` and only :meth:`exact` is meaningful.
         """
@@ -270,14 +273,14 @@ class ShallowNetwork:
             fail("x", x, "a real number or an array of real numbers")
         xp = self._float_knots
         fp = self._float_values
+        out = np.asarray(np.interp(points, xp, fp), dtype=np.float64)
         if points.size:
             right = float(np.nanmax(points)) if np.isnan(points).any() else float(points.max())
             if right > xp[-1]:
-                # Continue the last linear piece to the right with one extra node.
-                extra = fp[-1] + self._float_last_slope * (right - xp[-1])
-                xp = np.append(xp, right)
-                fp = np.append(fp, extra)
-        return np.asarray(np.interp(points, xp, fp), dtype=np.float64)
+                # Continue the last linear piece: y_{n-1} + s (x - t_{n-1}), per point.
+                beyond = points > xp[-1]
+                out[beyond] = fp[-1] + self._float_last_slope * (points[beyond] - xp[-1])
+        return out
 
     # ----------------------------------------------------------------- conversion
     def to_network(self) -> ReluNetwork:
@@ -289,9 +292,26 @@ class ShallowNetwork:
             exact=True,
         )
 
-    def to_torch(self, *, dtype: torch.dtype | None = None) -> torch.nn.Sequential:
-        """A ``torch.nn.Sequential`` (Linear, ReLU, Linear) computing ``f``, float64 by default."""
-        return self.to_network().to_torch(dtype=dtype)
+    def to_torch(self, *, dtype: torch.dtype | None = None, form: str = "nodal") -> torch.nn.Module:
+        """A torch module computing ``f`` on inputs of shape ``(batch, 1)``, float64 by default.
+
+        Args:
+            dtype: the torch dtype of the parameters (default ``torch.float64``).
+            form: ``"nodal"`` (default): the hat-function form of
+                :func:`reluapprox.nodal.nodal_torch`, whose float error does not grow
+                with the number of neurons; ``"sum"``: the ``torch.nn.Sequential``
+                (Linear, ReLU, Linear) of ``b + sum_k w_k relu(x - t_k)``, whose
+                terms cancel (its error grows with the weights and the neurons).
+
+        Raises:
+            InvalidArgument: for another ``form``.
+        """
+        form = check_choice("form", form, ("nodal", "sum"))
+        if form == "sum":
+            return self.to_network().to_torch(dtype=dtype)
+        from reluapprox.nodal import nodal_torch
+
+        return nodal_torch(self, dtype=dtype)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ShallowNetwork):

@@ -73,6 +73,7 @@ PROPERTY_MODULES: tuple[str, ...] = (
     "reluapprox.properties.approximation_random",
     "reluapprox.properties.twolayer",
     "reluapprox.properties.check",
+    "reluapprox.properties.floaterror",
 )
 
 #: Hypothesis settings of the profiles, shared by ``tests/conftest.py`` (which registers

@@ -127,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"neurons:   {res.n_neurons}")
     print(f"bound:     {format_up(res.bound)}  (max |g - f| <= bound < eps = {res.eps!r})")
     print(f"certified: {res.certified}")
+    torch_errors = ", ".join(f"{k} {format_up(v, 2)}" for k, v in res.torch_float_error.items())
+    print(f"float err: net(x) float64 {format_up(res.float_error, 2)}; to_torch() {torch_errors}")
     if res.conditional is not None:
         print(f"condition: {res.conditional}")
     print(f"method:    {res.method}")
