@@ -45,7 +45,7 @@ def _fetch(cache: Path) -> None:
     with tempfile.TemporaryDirectory(dir=cache.parent) as tmp:
         try:
             result = subprocess.run(
-                [npm, "pack", f"mathjax@{VERSION}", "--pack-destination", tmp, "--silent"],
+                [npm, "pack", f"mathjax@{VERSION}", "--pack-destination", tmp],
                 capture_output=True,
                 text=True,
                 timeout=NPM_TIMEOUT_S,
@@ -56,7 +56,9 @@ def _fetch(cache: Path) -> None:
             raise PluginError(_missing(cache, reason)) from error
         tarball = Path(tmp) / f"mathjax-{VERSION}.tgz"
         if result.returncode != 0 or not tarball.is_file():
-            reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            lines = result.stderr.strip().splitlines()
+            errors = [line for line in lines if line.startswith(("npm error", "npm ERR!"))]
+            reason = (errors or lines or [f"exit status {result.returncode}"])[0]
             raise PluginError(_missing(cache, f"npm pack mathjax@{VERSION} failed: {reason}"))
         unpacked = Path(tmp) / "unpacked"
         with tarfile.open(tarball) as archive:
