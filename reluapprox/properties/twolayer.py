@@ -290,13 +290,14 @@ def output_fit_every_cell(u: list[tuple[Fraction, ...]]) -> None:
 
 
 @register(
-    "twolayer.concave_case_minimum",
-    "when c1, c2 <= 0, g = c0 + c1 relu(z1) + c2 relu(z2) is the minimum of the four "
-    "affine pieces c0, c0 + c1 z1, c0 + c2 z2, c0 + c1 z1 + c2 z2 (exactly), so "
-    "{g > 0} is empty for c0 <= 0 and otherwise the intersection of three half-planes",
+    "twolayer.convex_region_half_planes",
+    "g = c0 + c1 relu(z1) + c2 relu(z2): for c1, c2 <= 0, g is the minimum of the four "
+    "affine pieces c0, c0 + c1 z1, c0 + c2 z2, c0 + c1 z1 + c2 z2 and {g > 0} is empty "
+    "for c0 <= 0, else the intersection of three half-planes; for c1 = a > 0 > c2 = -b "
+    "the convex region is the intersection of two half-planes (exactly)",
     lambda: st.tuples(_network_222(), _points(4)),
 )
-def concave_case_minimum(data: tuple[ReluNetwork, list[Point]]) -> None:
+def convex_region_half_planes(data: tuple[ReluNetwork, list[Point]]) -> None:
     net, points = data
     w1 = [[Fraction(v) for v in row] for row in net.weights[0].tolist()]
     b1 = [Fraction(v) for v in net.biases[0].tolist()]
@@ -310,3 +311,9 @@ def concave_case_minimum(data: tuple[ReluNetwork, list[Point]]) -> None:
         assert g == min(c0, c0 + c1 * z1, c0 + c2 * z2, c0 + c1 * z1 + c2 * z2)
         in_three = c0 + c1 * z1 > 0 and c0 + c2 * z2 > 0 and c0 + c1 * z1 + c2 * z2 > 0
         assert (g > 0) == (c0 > 0 and in_three)
+        a, b = -c1 + 1, -c2  # case 3: c1 = a > 0 >= c2 = -b
+        g3 = c0 + a * max(z1, Fraction(0)) - b * max(z2, Fraction(0))
+        if c0 >= 0:
+            assert (g3 < 0) == (b * z2 - c0 > 0 and b * z2 - a * z1 - c0 > 0)
+        else:
+            assert (g3 > 0) == (a * z1 + c0 > 0 and a * z1 - b * z2 + c0 > 0)
