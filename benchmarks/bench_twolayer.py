@@ -49,9 +49,7 @@ def pct(value: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "data", type=Path, nargs="?", default=ROOT.parent / "shared" / "data" / "data_HW2_ex1.csv"
-    )
+    parser.add_argument("data", type=Path, nargs="?", default=ROOT / "data" / "data_HW2_ex1.csv")
     parser.add_argument("--restarts", type=int, default=100)
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])

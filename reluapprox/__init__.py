@@ -6,10 +6,10 @@ The public API, in one flat namespace:
   (``b + sum_k w_k relu(x - t_k)``);
 - :func:`interpolate` (exact interpolation, course Ex 2a/2b) and :func:`approximate`
   (universal approximation with a certified bound, course Ex 2 "Extra");
-- sheet 1: :func:`perceptron`, :func:`linear_separator` (exact LP, Farkas
+- the problem sheet: :func:`perceptron`, :func:`linear_separator` (exact LP, Farkas
   certificates), :func:`count_threshold_functions`, :func:`parameter_count`,
   :func:`widen`, :func:`deepen`, :func:`softmax`, :func:`conv_matrix`;
-- sheet 2, Ex 1: :func:`ex1a_network`, :func:`train_two_layer`,
+- Homework 2, Ex 1: :func:`ex1a_network`, :func:`train_two_layer`,
   :func:`search_max_accuracy`, :func:`convex_region_bound` (2-2-2 classifiers);
 - the exception hierarchy rooted in :class:`ReluApproxError`.
 """

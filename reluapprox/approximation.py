@@ -41,7 +41,7 @@ Examples:
     False
 
 References:
-    Course sheet 2, Ex 2 "Extra" (interpolation on a mesh fine enough for the
+    APM 598 Homework 2, Ex 2 "Extra" (interpolation on a mesh fine enough for the
     uniform continuity of g). C. de Boor, *A Practical Guide to Splines*, rev. ed.,
     Springer 2001, ch. III (the bound h^2/8 max|g''|, equidistribution).
 """

@@ -6,7 +6,8 @@ layers; layer ``i`` has a ``d_i x d_{i-1}`` weight matrix and ``d_i`` biases
 
 Every function of the architecture is also a function of a wider one (pad the
 hidden layer with neurons whose weights are zero) and of a deeper one (insert a
-layer computing ``relu(v), relu(-v)`` and recombine with ``relu(v) - relu(-v) = v``).
+layer computing ``relu(v), relu(-v)`` and recombine with ``relu(v) - relu(-v) = v``;
+by default after the last hidden layer, as in the problem sheet's P2(b)).
 :func:`widen` and :func:`deepen` build these networks; on exact networks the new
 network computes the same function exactly (compare ``net.exact(x)`` with ``==``).
 
@@ -15,7 +16,7 @@ Examples:
     >>> parameter_count([2, 3, 1])
     13
     >>> net = ReluNetwork([[[1, -1]], [[2]]], [[0], [Fraction(1, 2)]])
-    >>> wide, deep = widen(net, 1, 3), deepen(net)
+    >>> wide, deep = widen(net, 1, 3), deepen(net)  # deep: after hidden layer 1
     >>> wide.widths, deep.widths
     ((2, 3, 1), (2, 1, 2, 1))
     >>> x = [Fraction(3), Fraction(1, 3)]
@@ -23,7 +24,7 @@ Examples:
     True
 
 References:
-    Course problem sheet 1 (architectures of fully connected networks).
+    Course problem sheet, P2 (architectures of fully connected networks).
 
     P. Petersen and J. Zech, *Mathematical theory of deep learning*, 2024, Sec. 2
     (operations on networks: composition, parallelisation, identity).
@@ -160,9 +161,11 @@ def deepen(net: ReluNetwork, *, position: int | None = None) -> ReluNetwork:
 
     Let ``v`` be the ``d``-dimensional vector at ``position``: the input
     (``position = 0``), the output of hidden layer ``position`` (``0 < position <
-    depth``) or the network's output (``position = depth``, the default). The new
-    layer computes ``relu(v)`` and ``relu(-v)`` and the next affine map reads them
-    through ``relu(v) - relu(-v) = v``:
+    depth``) or the network's output (``position = depth``). The default is
+    ``depth - 1``, after the last hidden layer (the input for a network without hidden
+    layers), the problem sheet's construction: the output layer, and an output
+    activation applied after it, stay last. The new layer computes ``relu(v)`` and
+    ``relu(-v)`` and the next affine map reads them through ``relu(v) - relu(-v) = v``:
 
     - ``position < depth``: insert the layer ``h -> relu([I; -I] h)`` and replace the
       next weight matrix ``W`` by ``[W, -W]``;
@@ -171,7 +174,7 @@ def deepen(net: ReluNetwork, *, position: int | None = None) -> ReluNetwork:
 
     Args:
         net: a :class:`~reluapprox.network.ReluNetwork`.
-        position: where to insert, ``0..net.depth``; default ``net.depth``.
+        position: where to insert, ``0..net.depth``; default ``net.depth - 1``.
 
     Returns:
         A network of depth ``net.depth + 1``, exact if ``net`` is exact.
@@ -180,15 +183,15 @@ def deepen(net: ReluNetwork, *, position: int | None = None) -> ReluNetwork:
         InvalidArgument: for a position outside ``0..net.depth``.
 
     Examples:
-        >>> net = ReluNetwork([[[2]]], [[-1]])  # the affine map 2x - 1
-        >>> deepen(net).widths, deepen(net, position=0).widths
-        ((1, 2, 1), (1, 2, 1))
-        >>> deepen(net).exact([-3])
-        (Fraction(-7, 1),)
+        >>> net = ReluNetwork([[[1], [-1]], [[1, 3]]], [[0, 0], [-1]])  # relu(x) + 3 relu(-x) - 1
+        >>> deepen(net).widths, deepen(net, position=2).widths
+        ((1, 2, 4, 1), (1, 2, 2, 1))
+        >>> deepen(net).exact([-3]) == net.exact([-3]) == (Fraction(8),)
+        True
     """
     net = _check_net(net)
     if position is None:
-        position = net.depth
+        position = net.depth - 1
     position = _check_index("position", position, 0, net.depth, "an integer")
     zero = _zero(net)
     one: Any = Fraction(1) if net.is_exact else 1.0

@@ -27,7 +27,7 @@ References:
     outputs, with relationships to statistical pattern recognition, in
     *Neurocomputing*, NATO ASI Series F68, Springer, 1990, 227-236.
 
-    Course problem sheet 1 (softmax tends to argmax).
+    Course problem sheet, P3 (softmax tends to argmax).
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ References:
     PyTorch documentation, ``torch.nn.Conv1d`` / ``torch.nn.Conv2d`` (output sizes,
     cross-correlation).
 
-    Course problem sheet 1 (convolutional layers are linear maps).
+    Course problem sheet, P4 (convolutional layers are linear maps).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ Examples:
     [Fraction(1, 1), Fraction(3, 1), Fraction(2, 1)]
 
 References:
-    Course sheet 2, Ex 2a and 2b.
+    APM 598 Homework 2, Ex 2a and 2b.
 """
 
 from __future__ import annotations

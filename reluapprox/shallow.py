@@ -17,7 +17,7 @@ Examples:
     [1.0, 2.0, 3.0]
 
 References:
-    Course sheet 2, Ex 2b (interpolation with neurons ``relu(x - x_i)``).
+    APM 598 Homework 2, Ex 2b (interpolation with neurons ``relu(x - x_i)``).
 """
 
 from __future__ import annotations

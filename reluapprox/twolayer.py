@@ -31,7 +31,7 @@ Examples:
     [1, 2]
 
 References:
-    Course sheet 2, Ex 1a (exact separation) and Ex 1b (training on ``data_HW2_ex1.csv``).
+    APM 598 Homework 2, Ex 1a (exact separation) and Ex 1b (training on ``data_HW2_ex1.csv``).
     D. P. Kingma and J. Ba, *Adam: a method for stochastic optimization*, ICLR 2015.
     C. Bautista-Santiago et al., *Computing optimal islands*, Oper. Res. Lett. 39 (2011).
     J. R. Shewchuk, *Adaptive precision floating-point arithmetic and fast robust

@@ -79,9 +79,27 @@ def test_deepen_at_every_position(position: int) -> None:
     assert deep.is_exact
 
 
-def test_deepen_default_appends_identity_after_the_output() -> None:
+def test_deepen_default_inserts_after_the_last_hidden_layer() -> None:
+    # the problem sheet's construction: N_r(I, d_1, ..., d_{r-1}, O) in
+    # N_{r+1}(I, d_1, ..., d_{r-1}, 2 d_{r-1}, O); the output layer stays last
+    net = _deep_net()
+    assert deepen(net) == deepen(net, position=net.depth - 1)
+    assert deepen(net).widths == (*net.widths[:-1], 2 * net.widths[-2], net.widths[-1])
+    deep = deepen(_abs_net())
+    assert deep.widths == (1, 2, 4, 1)
+    assert deep.weights[1].tolist() == [[1, 0], [0, 1], [-1, 0], [0, -1]]
+    assert deep.weights[2].tolist() == [[1, 1, -1, -1]]
+    assert deep.biases[2].tolist() == [Fraction(-1, 2)]  # the output layer's own bias
+    assert deep.exact([Fraction(-3)]) == (Fraction(5, 2),)
+    affine = ReluNetwork([[[2]]], [[-1]])  # no hidden layer: the new layer reads the input
+    assert deepen(affine).widths == (1, 2, 1)
+    assert deepen(affine).weights[0].tolist() == [[1], [-1]]
+    assert deepen(affine).exact([-3]) == (Fraction(-7),)
+
+
+def test_deepen_after_the_output() -> None:
     net = _abs_net()
-    deep = deepen(net)
+    deep = deepen(net, position=net.depth)
     assert deep.widths == (1, 2, 2, 1)
     assert deep.weights[1].tolist() == [[1, 1], [-1, -1]]
     assert deep.biases[1].tolist() == [Fraction(-1, 2), Fraction(1, 2)]

@@ -131,7 +131,6 @@ def test_bad_options_are_reported(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "time_budget=-1.0 is invalid" in capsys.readouterr().err
 
 
-@pytest.mark.data
 @pytest.mark.slow
 def test_train_on_course_data(course_csv: Path, tmp_path: Path) -> None:
     status = main(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,10 +37,30 @@ def test_ruff_format() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+#: What makes a browser fetch something: script/img/link sources, CSS imports and url().
+_ASSET_REFERENCE = re.compile(
+    r"""<(?:script|img|link|source|iframe)\b[^>]*?\b(?:src|href)=["']?([^"' >]+)"""
+    r"""|@import\s+(?:url\()?["']?([^"') ;]+)|url\(\s*["']?([^"')]+)""",
+    re.IGNORECASE,
+)
+
+
 def test_mkdocs_build_strict(tmp_path: Path) -> None:
-    result = run("mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site"))
+    """The strict build passes, serves MathJax itself and loads nothing from other hosts."""
+    site = tmp_path / "site"
+    result = run("mkdocs", "build", "--strict", "--site-dir", str(site))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert (tmp_path / "site" / "index.html").is_file()
+    assert (site / "index.html").is_file()
+    assert (site / "assets" / "mathjax" / "tex-chtml.js").is_file()
+    pages = [p for p in site.rglob("*") if p.suffix in {".html", ".css"}]
+    assert len(pages) > 10
+    external = sorted(
+        f"{page.relative_to(site)}: {ref}"
+        for page in pages
+        for match in _ASSET_REFERENCE.finditer(page.read_text(encoding="utf-8"))
+        if (ref := next(g for g in match.groups() if g)).startswith(("http:", "https:", "//"))
+    )
+    assert external == []
 
 
 def test_no_torch_import_in_core() -> None:

@@ -241,14 +241,12 @@ def test_plots_are_written(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- course data
-@pytest.mark.data
 def test_course_data_shape(course_csv: Path) -> None:
     data = load_classification_csv(course_csv)
     assert data.n == 200
     assert sorted(set(data.labels.tolist())) == [1, 2]
 
 
-@pytest.mark.data
 def test_training_on_course_data_reaches_documented_accuracy(course_csv: Path) -> None:
     data = load_classification_csv(course_csv)
     result = train_two_layer(
@@ -263,7 +261,6 @@ def test_training_on_course_data_reaches_documented_accuracy(course_csv: Path) -
     assert exact_accuracy(refit, data.points, data.labels) >= Fraction(188, 200)
 
 
-@pytest.mark.data
 def test_threshold_rule_on_course_data(course_csv: Path) -> None:
     data = load_classification_csv(course_csv)
     net, acc = fit_threshold_rule(data.points, data.labels)
@@ -317,7 +314,6 @@ def test_convex_region_bound_polygon_is_a_witness() -> None:
     assert set(labels[list(corners)].tolist()) == {1}
 
 
-@pytest.mark.data
 def test_witness_reaches_the_optimum_exactly(course_csv: Path) -> None:
     data = load_classification_csv(course_csv)
     net = network_from_lines(
@@ -328,7 +324,6 @@ def test_witness_reaches_the_optimum_exactly(course_csv: Path) -> None:
     assert exact_accuracy(net, data.points, data.labels) == OPTIMUM
 
 
-@pytest.mark.data
 @pytest.mark.slow
 def test_convex_region_bound_on_course_data(course_csv: Path) -> None:
     data = load_classification_csv(course_csv)

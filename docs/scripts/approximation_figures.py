@@ -1,4 +1,4 @@
-"""Regenerate the figures of docs/approximation.md with the library's plotting code.
+"""Regenerate the figures of docs/approximation*.md with the library's plotting code.
 
 Usage: python docs/scripts/approximation_figures.py [OUTDIR]  (default: docs/figures)
 """

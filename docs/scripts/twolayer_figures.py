@@ -1,8 +1,9 @@
 """Regenerate the figures of docs/twolayer.md with the library's plotting code.
 
 Usage: python docs/scripts/twolayer_figures.py [DATA.csv] [OUTDIR]
-(defaults: ../shared/data/data_HW2_ex1.csv next to the repository, docs/figures). The
-figures of the course data are skipped, with a message, when the data file is absent.
+(defaults: data/data_HW2_ex1.csv, the course data shipped in the repository, and
+docs/figures). The figures of the course data are skipped, with a message, when the data
+file is absent.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def main(data: Path, outdir: Path) -> None:
 
 
 if __name__ == "__main__":
-    default_data = ROOT.parent / "shared" / "data" / "data_HW2_ex1.csv"
+    default_data = ROOT / "data" / "data_HW2_ex1.csv"
     main(
         Path(sys.argv[1]) if len(sys.argv) > 1 else default_data,
         Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "docs" / "figures",

@@ -54,19 +54,22 @@ def widen_same_function(data: tuple[ReluNetwork, int, int, list[list[Fraction]]]
 @st.composite
 def _deepen_case(draw: st.DrawFn) -> tuple[ReluNetwork, int, list[list[Fraction]]]:
     net = draw(relu_networks(exact=True, min_depth=1, max_depth=4))
-    position = draw(st.integers(0, net.depth))
+    position = draw(st.integers(-1, net.depth))  # -1: the default
     return net, position, _inputs(draw, net)
 
 
 @register(
     "architecture.deepen_same_function",
-    "deepen(net, position=p) has one more hidden layer of width 2 d (d = width at p) and "
-    "the same outputs as net, exactly",
+    "deepen(net, position=p) has one more hidden layer of width 2 d (d = width at p; "
+    "default p = depth - 1, after the last hidden layer) and the same outputs as net, exactly",
     _deepen_case,
 )
 def deepen_same_function(data: tuple[ReluNetwork, int, list[list[Fraction]]]) -> None:
     net, position, inputs = data
-    deep = deepen(net, position=position)
+    if position == -1:
+        deep, position = deepen(net), net.depth - 1
+    else:
+        deep = deepen(net, position=position)
     w = net.widths
     assert deep.depth == net.depth + 1
     if position < net.depth:

@@ -233,3 +233,87 @@ def convex_bound_dominates_networks(
     bound = convex_region_bound([[float(c) for c in p] for p in points], labels)
     correct = exact_accuracy(net, points, labels) * len(points)
     return float(correct / bound.correct) if bound.correct else float(correct)
+
+
+def _dot(u: tuple[Fraction, ...], v: tuple[Fraction, ...]) -> Fraction:
+    return sum((a * b for a, b in zip(u, v, strict=True)), Fraction(0))
+
+
+def _cross3(u: tuple[Fraction, ...], v: tuple[Fraction, ...]) -> tuple[Fraction, ...]:
+    return (u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0])
+
+
+def _best_cell_exhaustive(u: list[tuple[Fraction, ...]]) -> int:
+    """``max_c #{j : c . u_j > 0}`` by enumerating every open cell, in exact arithmetic.
+
+    For normals spanning R^3 every open cell of the arrangement of the planes
+    ``c . u_j = 0`` is a pointed cone whose extreme rays are lines ``d = +-(u_i x u_j)``.
+    Near ``d`` the cell is a sector of the plane ``d^perp`` between rays ``d x u_k`` of
+    the planes through ``d``, so it contains ``d + eps (r + r')`` for two of those rays and
+    every small ``eps > 0``; the candidates are all such points.
+    """
+    zero = Fraction(0)
+    best = 0
+    for ui, uj in itertools.combinations(u, 2):
+        line = _cross3(ui, uj)
+        if all(v == zero for v in line):
+            continue
+        for d in (line, tuple(-v for v in line)):
+            through = [uk for uk in u if _dot(d, uk) == zero]
+            rays = [tuple(s * v for v in _cross3(d, uk)) for uk in through for s in (1, -1)]
+            for r, q in itertools.combinations(rays, 2):
+                w = tuple(a + b for a, b in zip(r, q, strict=True))
+                steps = [
+                    abs(_dot(d, uk)) / (2 * abs(_dot(w, uk)))
+                    for uk in u
+                    if _dot(d, uk) != zero and _dot(w, uk) != zero
+                ]
+                eps = min(steps, default=Fraction(1))
+                c = tuple(a + eps * b for a, b in zip(d, w, strict=True))
+                best = max(best, sum(1 for uk in u if _dot(c, uk) > zero))
+    return best
+
+
+@register(
+    "twolayer.output_fit_every_cell",
+    "the sweep behind fit_output_layer finds the best cell of the arrangement of planes "
+    "c . u_j = 0: its count equals an exact enumeration of every open cell",
+    lambda: st.lists(
+        st.tuples(*[st.integers(-3, 3).map(Fraction)] * 3).filter(any), min_size=3, max_size=6
+    ),
+)
+def output_fit_every_cell(u: list[tuple[Fraction, ...]]) -> None:
+    if np.linalg.matrix_rank(np.array(u, dtype=float)) < 3:
+        return  # the enumeration needs normals that span R^3
+    _, count = _best_linear_cell(np.array(u, dtype=float))
+    assert count == _best_cell_exhaustive(u)
+
+
+@register(
+    "twolayer.convex_region_half_planes",
+    "g = c0 + c1 relu(z1) + c2 relu(z2): for c1, c2 <= 0, g is the minimum of the four "
+    "affine pieces c0, c0 + c1 z1, c0 + c2 z2, c0 + c1 z1 + c2 z2 and {g > 0} is empty "
+    "for c0 <= 0, else the intersection of three half-planes; for c1 = a > 0 > c2 = -b "
+    "the convex region is the intersection of two half-planes (exactly)",
+    lambda: st.tuples(_network_222(), _points(4)),
+)
+def convex_region_half_planes(data: tuple[ReluNetwork, list[Point]]) -> None:
+    net, points = data
+    w1 = [[Fraction(v) for v in row] for row in net.weights[0].tolist()]
+    b1 = [Fraction(v) for v in net.biases[0].tolist()]
+    w2 = [[Fraction(v) for v in row] for row in net.weights[1].tolist()]
+    b2 = [Fraction(v) for v in net.biases[1].tolist()]
+    c0 = b2[0] - b2[1]
+    c1, c2 = (-abs(w2[0][k] - w2[1][k]) for k in (0, 1))  # force case 1: c1, c2 <= 0
+    for x in points:
+        z1, z2 = (w1[k][0] * x[0] + w1[k][1] * x[1] + b1[k] for k in (0, 1))
+        g = c0 + c1 * max(z1, Fraction(0)) + c2 * max(z2, Fraction(0))
+        assert g == min(c0, c0 + c1 * z1, c0 + c2 * z2, c0 + c1 * z1 + c2 * z2)
+        in_three = c0 + c1 * z1 > 0 and c0 + c2 * z2 > 0 and c0 + c1 * z1 + c2 * z2 > 0
+        assert (g > 0) == (c0 > 0 and in_three)
+        a, b = -c1 + 1, -c2  # case 3: c1 = a > 0 >= c2 = -b
+        g3 = c0 + a * max(z1, Fraction(0)) - b * max(z2, Fraction(0))
+        if c0 >= 0:
+            assert (g3 < 0) == (b * z2 - c0 > 0 and b * z2 - a * z1 - c0 > 0)
+        else:
+            assert (g3 > 0) == (a * z1 + c0 > 0 and a * z1 - b * z2 + c0 > 0)

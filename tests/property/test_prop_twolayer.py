@@ -9,3 +9,5 @@ test_negative_rescale_changes_unit = hypothesis_test("twolayer.negative_rescale_
 test_output_fit_optimal = hypothesis_test("twolayer.output_fit_optimal")
 test_convex_bound_brute_force = hypothesis_test("twolayer.convex_bound_brute_force")
 test_convex_bound_dominates_networks = hypothesis_test("twolayer.convex_bound_dominates_networks")
+test_output_fit_every_cell = hypothesis_test("twolayer.output_fit_every_cell")
+test_convex_region_half_planes = hypothesis_test("twolayer.convex_region_half_planes")
