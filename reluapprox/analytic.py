@@ -271,7 +271,7 @@ def approximate_deep(
             f"(third-order Taylor forms, {PRECISION}-bit interval enclosures of g, g', g'', "
             f"g''' on {pieces} subintervals) + {net.method} (<= {float(net.bound):.3g})"
         )
-        candidate = DeepNetwork(net.network, bound, method, net.schedules)
+        candidate = DeepNetwork(net.network, bound, method, net.schedules, tuple(cs), remainder)
         if best is None or candidate.n_neurons < best.n_neurons:
             best = candidate
     assert best is not None

@@ -80,12 +80,17 @@ class DeepNetwork:
         bound: a proved upper bound of ``max |target - network|`` on the domain.
         method: how ``bound`` was proved, in one line.
         schedules: the teeth per layer ``(k_1, ..., k_m)`` of each square block.
+        coefficients: ``c_0, ..., c_n`` of the polynomial ``p(x)`` that the network
+            approximates within ``bound - remainder`` (empty for :func:`multiply`).
+        remainder: a proved bound of ``|g - p|`` (0 when the target is ``p`` itself).
     """
 
     network: ReluNetwork
     bound: Fraction
     method: str
     schedules: tuple[tuple[int, ...], ...]
+    coefficients: tuple[Fraction, ...] = ()
+    remainder: Fraction = Fraction(0)
 
     @property
     def n_neurons(self) -> int:
@@ -579,7 +584,7 @@ def polynomial(
     n = len(d) - 1
     if n <= 1:
         out = t * (d[1] if n == 1 else 0) + d[0]
-        return DeepNetwork(builder.network(out), Fraction(0), "exact: affine", ())
+        return DeepNetwork(builder.network(out), Fraction(0), "exact: affine", (), tuple(cs))
     if n == 2:
         # t = 2u - 1: p = d0 - d1 + d2 + (2 d1 - 4 d2) u + 4 d2 u^2, error 4 d2 [0, 1/(4N^2)]
         scale = 4 * abs(d[2])
@@ -597,6 +602,7 @@ def polynomial(
             f"proved: square block with teeth {ks} (N = {nn}) interpolates u**2 on the mesh "
             f"1/N (error in [0, 1/(4 N**2)]), shifted by half: |error| <= 4|d2| / (8 N**2)",
             (ks,),
+            tuple(cs),
         )
     plan = _horner_plan(d, eps_q)
     if plan is None:
@@ -620,4 +626,5 @@ def polynomial(
         "boxes from Bernstein ranges enlarged by the errors so far; e_i <= e_(i+1) + "
         "2 w_i / (4 N_i**2)",
         tuple(ks for ks in plans for _ in range(2)),
+        tuple(cs),
     )

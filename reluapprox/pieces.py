@@ -4,7 +4,8 @@ A network ``f: R -> R`` of any depth is continuous and piecewise linear. Layer b
 layer, :func:`linear_pieces` keeps a sorted list of breakpoints and the exact values
 of every unit there; between consecutive breakpoints each unit is affine, so a
 pre-activation changes sign at most once per segment, at a rational point, which is
-added before the ReLU is applied. At the end ``f`` is affine between consecutive
+added before the ReLU is applied (rationals of python-flint's ``fmpq`` inside, the
+result as Fractions). At the end ``f`` is affine between consecutive
 breakpoints and its exact values there describe it completely.
 
 :func:`max_error_polynomial` compares ``f`` with a polynomial piece by piece: for
@@ -32,6 +33,8 @@ import math
 from collections.abc import Sequence
 from fractions import Fraction
 
+from flint import fmpq
+
 from reluapprox._validation import check_positive_int, check_rational, fail
 from reluapprox.errors import BudgetExceeded
 from reluapprox.network import ReluNetwork
@@ -50,6 +53,14 @@ def _domain(domain: object) -> tuple[Fraction, Fraction]:
     if not a < b:
         fail("domain", domain, "a pair (a, b) of rationals with a < b")
     return a, b
+
+
+def _q(x: Fraction) -> fmpq:
+    return fmpq(x.numerator, x.denominator)
+
+
+def _fraction(x: fmpq) -> Fraction:
+    return Fraction(int(x.p), int(x.q))
 
 
 def linear_pieces(
@@ -79,12 +90,13 @@ def linear_pieces(
         fail("network", network, "a network R -> R (one input, one output)")
     check_positive_int("max_pieces", max_pieces)
     a, b = _domain(domain)
-    xs = [a, b]
-    units: list[list[Fraction]] = [[a, b]]
+    zero = fmpq(0)
+    xs = [_q(a), _q(b)]
+    units: list[list[fmpq]] = [list(xs)]
     last = network.depth - 1
     for layer, (w, bias) in enumerate(zip(network.weights, network.biases, strict=True)):
-        rows = [[Fraction(v) for v in row] for row in w.tolist()]
-        shifts = [Fraction(v) for v in bias.tolist()]
+        rows = [[_q(Fraction(v)) for v in row] for row in w.tolist()]
+        shifts = [_q(Fraction(v)) for v in bias.tolist()]
         pre = [
             [
                 sum((c * u[p] for c, u in zip(row, units, strict=True) if c), shift)
@@ -93,16 +105,16 @@ def linear_pieces(
             for row, shift in zip(rows, shifts, strict=True)
         ]
         if layer == last:
-            return tuple(xs), tuple(pre[0])
-        cuts: dict[int, set[Fraction]] = {}
+            return tuple(map(_fraction, xs)), tuple(map(_fraction, pre[0]))
+        cuts: dict[int, set[fmpq]] = {}
         for values in pre:
             for p in range(len(xs) - 1):
                 y0, y1 = values[p], values[p + 1]
                 if (y0 < 0 < y1) or (y1 < 0 < y0):
                     cuts.setdefault(p, set()).add(y0 / (y0 - y1))
         if cuts:
-            new_xs: list[Fraction] = []
-            new_pre: list[list[Fraction]] = [[] for _ in pre]
+            new_xs: list[fmpq] = []
+            new_pre: list[list[fmpq]] = [[] for _ in pre]
             for p in range(len(xs)):
                 new_xs.append(xs[p])
                 for i, values in enumerate(pre):
@@ -117,7 +129,7 @@ def linear_pieces(
                 f"max_pieces={max_pieces} was hit: layer {layer + 1} of the network has "
                 f"{len(xs) - 1} linear pieces on [{a}, {b}]"
             )
-        units = [[v if v > 0 else Fraction(0) for v in values] for values in pre]
+        units = [[v if v > 0 else zero for v in values] for values in pre]
     raise AssertionError("unreachable: the output layer returns")  # pragma: no cover
 
 

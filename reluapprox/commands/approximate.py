@@ -28,6 +28,7 @@ examples:
   reluapprox approximate "sqrt(abs(x - 1/3))" --eps 1e-3 --domain -1 1
   reluapprox approximate "x**2" --eps 1e-3 --domain -2 2 --lipschitz 4
   reluapprox approximate "exp(3*x)" --eps 1e-6 --shifted
+  reluapprox approximate "exp(x)" --eps 1e-10 --architecture auto
 """
 
 
@@ -54,6 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="shift the node values off g: a non-interpolating near-best approximation "
         "with about sqrt(2) fewer neurons on convex/concave pieces (adaptive mesh only)",
+    )
+    parser.add_argument(
+        "--architecture",
+        choices=("shallow", "deep", "auto"),
+        default="shallow",
+        help="shallow (default); deep: a deep network for g analytic on the domain "
+        "(Chebyshev polynomial, sawtooth squares); auto: the one with fewer neurons",
     )
     parser.add_argument(
         "--max-neurons",
@@ -102,12 +110,13 @@ def run(args: argparse.Namespace) -> int:
             max_neurons=args.max_neurons,
             time_limit=args.time_limit,
             progress=progress,
+            architecture=args.architecture,
         )
     finally:
         if progress is not None:
             sys.stderr.write("\r" + " " * 50 + "\r")
     print(f"g:         {res.target.description} on [{res.domain[0]:g}, {res.domain[1]:g}]")
-    print(f"neurons:   {res.n_neurons}")
+    print(f"neurons:   {res.n_neurons}  (depth {res.depth}, {res.n_parameters} parameters)")
     print(f"bound:     {res.bound:.6g}  (max |g - f| <= bound < eps = {res.eps:g})")
     print(f"certified: {res.certified}")
     print(f"method:    {res.method}")
