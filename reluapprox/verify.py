@@ -72,6 +72,7 @@ PROPERTY_MODULES: tuple[str, ...] = (
     "reluapprox.properties.strategies",
     "reluapprox.properties.approximation_random",
     "reluapprox.properties.twolayer",
+    "reluapprox.properties.depth",
 )
 
 #: Hypothesis settings of the profiles, shared by ``tests/conftest.py`` (which registers
