@@ -45,9 +45,10 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 from reluapprox._validation import check_interval, check_positive_finite, check_rational, fail
 from reluapprox.network import ReluNetwork
@@ -56,6 +57,7 @@ __all__ = [
     "DeepNetwork",
     "bernstein_range",
     "multiply",
+    "plot_neuron_counts",
     "polynomial",
     "schedule",
     "square",
@@ -628,3 +630,55 @@ def polynomial(
         tuple(ks for ks in plans for _ in range(2)),
         tuple(cs),
     )
+
+
+def plot_neuron_counts(
+    panels: Mapping[str, Mapping[str, Sequence[tuple[float, float]]]],
+    path: str | Path,
+    *,
+    title: str | None = None,
+) -> Path:
+    """Log-log plot of hidden neurons against ``eps``, one panel per target function.
+
+    Args:
+        panels: ``{panel title: {curve label: [(eps, neurons), ...]}}``; curves with the
+            same label get the same colour in every panel.
+        path: the PNG file to write.
+        title: the figure title.
+
+    Returns:
+        The path of the PNG written.
+    """
+    from reluapprox.plotting import new_figure, save_figure
+
+    if not panels:
+        fail("panels", panels, "at least one panel")
+    ncols = min(3, len(panels))
+    nrows = -(-len(panels) // ncols)
+    figure = new_figure(nrows=nrows, ncols=ncols, size=(4.2 * ncols, 3.4 * nrows))
+    labels = sorted({label for curves in panels.values() for label in curves})
+    styles = {label: (f"C{i}", "os^vDx*"[i % 7]) for i, label in enumerate(labels)}
+    for axes, (name, curves) in zip(figure.axes, panels.items(), strict=False):
+        for label, points in curves.items():
+            if not points:
+                continue
+            eps, neurons = zip(*sorted(points), strict=True)
+            color, marker = styles[label]
+            axes.loglog(eps, neurons, marker=marker, ms=4, lw=1.2, color=color, label=label)
+        axes.invert_xaxis()
+        axes.set_title(name, fontsize="medium")
+        axes.set_xlabel("eps")
+        axes.set_ylabel("hidden neurons")
+        axes.grid(True, which="major", lw=0.3)
+    for axes in figure.axes[len(panels) :]:
+        axes.set_axis_off()
+    handles, names = figure.axes[0].get_legend_handles_labels()
+    for axes in figure.axes[1 : len(panels)]:
+        for handle, name in zip(*axes.get_legend_handles_labels(), strict=True):
+            if name not in names:
+                handles.append(handle)
+                names.append(name)
+    figure.legend(handles, names, loc="outside lower center", ncols=min(len(names), 4))
+    if title:
+        figure.suptitle(title)
+    return save_figure(figure, path)
