@@ -44,10 +44,19 @@ from reluapprox.deep import DeepNetwork, polynomial
 from reluapprox.errors import BudgetExceeded, CertificationError, EvaluationError
 from reluapprox.expr import SYMBOL, as_target
 
-__all__ = ["MAX_DEGREE", "approximate_deep", "chebyshev_polynomial", "remainder_bound"]
+__all__ = [
+    "MAX_DEGREE",
+    "MIN_EPS",
+    "approximate_deep",
+    "chebyshev_polynomial",
+    "remainder_bound",
+]
 
 #: Highest polynomial degree tried.
 MAX_DEGREE = 120
+
+#: Smallest tolerance for non-polynomial ``g`` (the enclosures carry 80 bits).
+MIN_EPS = 1e-18
 
 #: Subintervals the remainder proof may use before it gives up.
 MAX_SUBINTERVALS = 20_000
@@ -214,7 +223,8 @@ def approximate_deep(
         domain: ``(a, b)`` (floats read exactly).
 
     Raises:
-        InvalidArgument: for a callable ``g`` or a bad ``eps``/``domain``.
+        InvalidArgument: for a callable ``g`` or a bad ``eps``/``domain`` (also ``eps`` below
+            :data:`MIN_EPS` for a non-polynomial ``g``).
         CertificationError: where ``g`` is not analytic on ``domain`` (``abs``,
             ``sqrt`` at 0, ...), or the remainder cannot be proved.
         BudgetExceeded: beyond degree :data:`MAX_DEGREE`.
@@ -230,6 +240,8 @@ def approximate_deep(
     poly = _rational_polynomial(expr)
     if poly is not None:
         return polynomial(poly, eps_f, domain=(a, b))
+    if eps_f < MIN_EPS:
+        fail("eps", eps, f"eps >= {MIN_EPS:g} for a non-polynomial g (80-bit enclosures)")
     smooth = compile_enclosure(expr, smooth=True)
     try:
         smooth(_interval(a, b))  # type: ignore[arg-type]

@@ -515,7 +515,9 @@ def approximate(
             :func:`reluapprox.analytic.approximate_deep`, for expressions analytic on
             the domain) or ``"auto"`` (the deep network when it has fewer neurons than
             the shallow one, which is then built with ``max_neurons`` below the deep
-            count; ``method`` says what was compared).
+            count; ``method`` says what was compared). The deep construction is
+            bounded by its own limits (degree, subintervals of the remainder proof);
+            ``time_limit`` applies to the shallow one.
 
     Returns:
         An :class:`Approximation`.

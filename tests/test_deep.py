@@ -191,3 +191,12 @@ def test_float64_evaluation_within_bound() -> None:
     grid = np.stack([g.ravel() for g in np.meshgrid(x[::200], x[::200])], axis=1)
     err = np.abs(product.network(grid)[:, 0] - grid[:, 0] * grid[:, 1])
     assert float(err.max()) <= float(product.bound) + FLOAT64_TOLERANCE
+
+
+def test_deep_eps_limits() -> None:
+    with pytest.raises(InvalidArgument, match="eps=1e-20 is invalid"):
+        approximate_deep("exp(x)", 1e-20)
+    assert approximate_deep("x**3", 1e-20).bound < Fraction(1, 10**20)  # exact polynomial path
+    coarse = approximate_deep("exp(x)", 2.0)
+    assert coarse.n_neurons == 0
+    assert coarse.bound < 2

@@ -93,6 +93,30 @@ def polynomial_bound_holds(case: PolynomialCase) -> float | None:
 MultiplyCase = tuple[tuple[tuple[Fraction, Fraction], ...], float, tuple[tuple[Fraction, ...], ...]]
 
 
+#: Relative float64 tolerance: ``|f_float - p| <= bound + FLOAT64_RTOL * scale`` with
+#: ``scale = 1 + sum_i |c_i| max(|a|, |b|)**i`` (a few ulps of the values involved).
+FLOAT64_RTOL = 1e-13
+
+
+@register(
+    "depth.float64_within_bound",
+    "the float64 evaluation of polynomial(coeffs, eps) on 1001 equally spaced points stays "
+    "within bound + 1e-13 * (1 + sum |c_i| max(|a|, |b|)**i) of p",
+    _polynomial_case,
+)
+def float64_within_bound(case: PolynomialCase) -> float:
+    coeffs, (a, b), eps, _ = case
+    net = _polynomial(coeffs, (a, b), eps)
+    grid = [a + (b - a) * Fraction(k, 1000) for k in range(1001)]
+    values = net.network([[float(x)] for x in grid])[:, 0]
+    top = max(abs(a), abs(b))
+    scale = 1 + sum(abs(c) * top**i for i, c in enumerate(coeffs))
+    allowed = float(net.bound) + FLOAT64_RTOL * float(scale)
+    worst = max(abs(float(v) - float(_value(coeffs, x))) for v, x in zip(values, grid, strict=True))
+    assert worst <= allowed, (worst, allowed)
+    return worst / allowed
+
+
 @st.composite
 def _multiply_case(draw: st.DrawFn) -> MultiplyCase:
     box = (draw(_interval()), draw(_interval()))
