@@ -67,11 +67,29 @@ def _value(coeffs: tuple[Fraction, ...], x: Fraction) -> Fraction:
     return sum((c * x**i for i, c in enumerate(coeffs)), Fraction(0))
 
 
+def _horner_size(schedules: tuple[tuple[int, ...], ...]) -> tuple[int, int]:
+    """Neurons and depth predicted from the schedules: a square block (degree 2) has
+    ``sum(k) - 1 + max(m - 1, 1)`` neurons; a Horner product block (its schedule listed
+    twice, once per square) ``2 (sum(k) - 1) + max(m - 1, 1)`` plus ``m - 1`` (``m >= 2``)
+    or 1 (``m == 1``) carrying ``t``, except the last block; depth ``sum(m) + 1``."""
+    if len(schedules) == 1:
+        (ks,) = schedules
+        return sum(ks) - 1 + max(len(ks) - 1, 1), len(ks) + 1
+    blocks = schedules[::2]
+    neurons = 0
+    for j, ks in enumerate(blocks):
+        m = len(ks)
+        if m:
+            neurons += 2 * (sum(ks) - 1) + max(m - 1, 1)
+            neurons += 0 if j == len(blocks) - 1 else max(m - 1, 1)
+    return neurons, sum(len(ks) for ks in blocks) + 1
+
+
 @register(
     "depth.polynomial_bound_holds",
     "for random polynomials of degree <= 6 on random intervals, polynomial(coeffs, eps) has "
-    "bound < eps and |p - f| <= bound exactly at random rational points and at every "
-    "breakpoint of f",
+    "bound < eps, the size its schedules predict, and |p - f| <= bound exactly at random "
+    "rational points and at every breakpoint of f",
     _polynomial_case,
 )
 def polynomial_bound_holds(case: PolynomialCase) -> float | None:
@@ -79,6 +97,7 @@ def polynomial_bound_holds(case: PolynomialCase) -> float | None:
     net = _polynomial(coeffs, domain, eps)
     assert net.bound < Fraction(eps)
     checked = [*points, *domain]
+    assert (net.n_neurons, net.depth) == _horner_size(net.schedules)
     worst = max(abs(net.network.exact([x])[0] - _value(coeffs, x)) for x in checked)
     try:
         xs, ys = linear_pieces(net.network, domain, max_pieces=MAX_PIECES)
@@ -127,14 +146,20 @@ def _multiply_case(draw: st.DrawFn) -> MultiplyCase:
 
 @register(
     "depth.multiply_bound_holds",
-    "for random boxes, multiply(eps, box) has bound < eps and |x y - f(x, y)| <= bound "
-    "exactly at random rational points and corners of the box",
+    "for random boxes, multiply(eps, box) has 2 (sum(k) - 1) + max(m - 1, 1) neurons, bound "
+    "w1 w2 / (4 N**2) < eps and |x y - f(x, y)| <= bound exactly at random rational points "
+    "and corners of the box",
     _multiply_case,
 )
 def multiply_bound_holds(case: MultiplyCase) -> float:
     box, eps, points = case
     net = multiply(eps, box=box)
     assert net.bound < Fraction(eps)
+    ks = net.schedules[0]
+    n = math.prod(ks)
+    assert net.n_neurons == 2 * (sum(ks) - 1) + max(len(ks) - 1, 1) if ks else net.n_neurons == 0
+    widths = (box[0][1] - box[0][0]) * (box[1][1] - box[1][0])
+    assert net.bound == widths / (4 * n * n)
     worst = max(abs(net.network.exact([x, y])[0] - x * y) for x, y in points)
     assert worst <= net.bound, (float(worst), float(net.bound))
     return float(worst / net.bound)
