@@ -5,15 +5,16 @@
 coefficients of ``G`` in 40-digit arithmetic, truncates the series at the degree
 ``n`` where the estimated tail is small and rounds the coefficients to rationals,
 giving an exact rational polynomial ``p``. The remainder ``|G - p|`` is then
-*proved* on a subdivision of ``[-1, 1]`` by third-order Taylor forms: on a
-subinterval with midpoint ``m`` and half-width ``rho``,
+*proved* on a subdivision of ``[-1, 1]`` by Taylor forms of order
+``K =`` :data:`TAYLOR_ORDER`: on a subinterval with midpoint ``m`` and half-width
+``rho``,
 
-``|G - p| <= sum_{k<3} |(G - p)^(k)(m)| rho**k / k! + sup |(G - p)'''| rho**3 / 6``,
+``|G - p| <= sum_{k<K} |(G - p)^(k)(m)| rho**k / k! + sup |(G - p)^(K)| rho**K / K!``,
 
-where ``G^(k)(m)`` and ``G'''`` on the subinterval are enclosed by the interval
+where ``G^(k)(m)`` and ``G^(K)`` on the subinterval are enclosed by the interval
 kernel of :mod:`reluapprox.certify` (80 bits, outward rounding) and ``p`` is
-evaluated exactly (``|p''''| <= sum_j j(j-1)(j-2)(j-3)|d_j|`` bounds ``p'''`` on the
-subinterval). Subintervals are bisected until the bound is below the target.
+evaluated exactly (``sup |p^(K+1)| <= sum_j j!/(j-K-1)! |d_j|`` bounds ``p^(K)`` on
+the subinterval). Subintervals are bisected until the bound is below the target.
 :func:`reluapprox.deep.polynomial` then builds ``p`` within the rest of ``eps``;
 the total bound is the sum of the two proved bounds.
 
@@ -47,6 +48,7 @@ from reluapprox.expr import SYMBOL, as_target
 __all__ = [
     "MAX_DEGREE",
     "MIN_EPS",
+    "TAYLOR_ORDER",
     "approximate_deep",
     "chebyshev_polynomial",
     "remainder_bound",
@@ -54,6 +56,9 @@ __all__ = [
 
 #: Highest polynomial degree tried.
 MAX_DEGREE = 120
+
+#: Order of the Taylor forms of the remainder proof.
+TAYLOR_ORDER = 5
 
 #: Smallest tolerance for non-polynomial ``g`` (the enclosures carry 80 bits).
 MIN_EPS = 1e-18
@@ -141,7 +146,8 @@ def remainder_bound(
 ) -> tuple[Fraction, int]:
     """A proved bound of ``max |g(c + r t) - p(t)|`` over ``t`` in ``[-1, 1]``.
 
-    Third-order Taylor forms on an adaptive subdivision (module docstring); returns
+    Taylor forms of order :data:`TAYLOR_ORDER` on an adaptive subdivision (module
+    docstring); returns
     ``(bound, subintervals)`` with ``bound <= target``.
 
     Raises:
@@ -154,15 +160,17 @@ def remainder_bound(
         sp.Rational(centre.numerator, centre.denominator)
         + sp.Rational(radius.numerator, radius.denominator) * t,
     )
+    order = TAYLOR_ORDER
     derivatives = [shifted]
-    for _ in range(3):
+    for _ in range(order):
         derivatives.append(sp.diff(derivatives[-1], t))
     enclosures = [compile_enclosure(d, smooth=True) for d in derivatives]
     p = [list(coeffs)]
-    for _ in range(3):
+    for _ in range(order):
         p.append(_derivative(p[-1]))
-    s4 = sum(
-        (abs(c) * i * (i - 1) * (i - 2) * (i - 3) for i, c in enumerate(coeffs) if i >= 4),
+    # sup |p^(order+1)| on [-1, 1]
+    s_next = sum(
+        (abs(c) * math.perm(i, order + 1) for i, c in enumerate(coeffs) if i > order),
         Fraction(0),
     )
 
@@ -170,18 +178,18 @@ def remainder_bound(
         m, rho = (lo + hi) / 2, (hi - lo) / 2
         point = _interval(m, m)
         total = Fraction(0)
-        for k in range(3):
+        for k in range(order):
             low, high = (_fraction(e) for e in enclosures[k](point))  # type: ignore[arg-type]
             if low is None or high is None:
                 return None
             pk = _evaluate(p[k], m)
             total += max(high - pk, pk - low) * rho**k / math.factorial(k)
-        low, high = (_fraction(e) for e in enclosures[3](_interval(lo, hi)))  # type: ignore[arg-type]
+        low, high = (_fraction(e) for e in enclosures[order](_interval(lo, hi)))  # type: ignore[arg-type]
         if low is None or high is None:
             return None
-        p3 = _evaluate(p[3], m)
-        sup3 = max(high - (p3 - s4 * rho), (p3 + s4 * rho) - low)
-        return total + sup3 * rho**3 / 6
+        pk = _evaluate(p[order], m)
+        sup = max(high - (pk - s_next * rho), (pk + s_next * rho) - low)
+        return total + sup * rho**order / math.factorial(order)
 
     pending = [(Fraction(k - 8, 8), Fraction(k - 7, 8)) for k in range(16)]
     worst = Fraction(0)
@@ -280,8 +288,9 @@ def approximate_deep(
             continue
         method = (
             f"proved: Chebyshev truncation of degree {n} with remainder <= {float(remainder):.3g} "
-            f"(third-order Taylor forms, {PRECISION}-bit interval enclosures of g, g', g'', "
-            f"g''' on {pieces} subintervals) + {net.method} (<= {float(net.bound):.3g})"
+            f"(Taylor forms of order {TAYLOR_ORDER}, {PRECISION}-bit interval enclosures of "
+            f"g and its derivatives on {pieces} subintervals) + {net.method} "
+            f"(<= {float(net.bound):.3g})"
         )
         candidate = DeepNetwork(net.network, bound, method, net.schedules, tuple(cs), remainder)
         if best is None or candidate.n_neurons < best.n_neurons:

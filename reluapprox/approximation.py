@@ -724,8 +724,9 @@ def _with_depth(
         bound=_up(bound),
         certified=True,
         method=(
-            f"certified by {how}: deep network of depth {f.depth}, widths "
-            f"{list(f.widths[1:-1])}; {deep.method}"
+            f"certified by {how}: deep network of depth {f.depth}, "
+            f"{deep.n_neurons} neurons in widths <= {max(f.widths[1:-1], default=0)}; "
+            f"{deep.method}"
         ),
         eps=eps,
         domain=domain,

@@ -22,6 +22,9 @@ a mesh, with max |g - f| <= bound < eps over the domain, and print the number of
 neurons, the bound, whether it is certified (a proof) and how it was obtained.
 EXPR is parsed safely (no eval): numbers, x, pi, e, + - * / ** and the functions
 abs atan cos cosh exp log max min relu sign sin sinh sqrt tan tanh.
+With --architecture deep (or auto, when it has fewer neurons) f is a deep network
+for g analytic on the domain: squares from sawtooth compositions, Horner products
+and a Chebyshev polynomial with a proved remainder (see docs/depth.md).
 
 examples:
   reluapprox approximate "sin(2*pi*x)" --eps 1e-4 --plot approximation.png
