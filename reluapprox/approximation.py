@@ -708,9 +708,13 @@ def _with_depth(
         reason = f"auto: shallow, the deep construction does not apply ({error})"
         return dataclasses.replace(res, method=f"{res.method}; {reason}")
     if deep.n_neurons > max_neurons:
-        raise BudgetExceeded(
+        message = (
             f"max_neurons={max_neurons} was hit: the deep network has {deep.n_neurons} neurons"
         )
+        if architecture == "deep":
+            raise BudgetExceeded(message)
+        res = shallow(max_neurons)
+        return dataclasses.replace(res, method=f"{res.method}; auto: shallow ({message})")
     bound, how = deep.bound, "the proved composition bound"
     coeffs = deep.coefficients
     pieces = math.prod(deep.schedules[0] if deep.schedules else ())

@@ -12,7 +12,7 @@ import pytest
 
 from reluapprox.approximation import approximate, plot_approximation
 from reluapprox.cli import main
-from reluapprox.errors import CertificationError, InvalidArgument
+from reluapprox.errors import BudgetExceeded, CertificationError, InvalidArgument
 from reluapprox.network import ReluNetwork
 from reluapprox.shallow import ShallowNetwork
 
@@ -97,3 +97,12 @@ def test_cli_architecture_option(tmp_path: Path, capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert "neurons:   20  (depth 6," in out
     assert json.loads(out_json.read_text())["depth"] == 6
+
+
+def test_max_neurons_applies_to_deep_and_auto() -> None:
+    with pytest.raises(BudgetExceeded, match="max_neurons=100 was hit: the deep network has"):
+        approximate("exp(x)", 1e-8, architecture="deep", max_neurons=100)
+    res = approximate("exp(x)", 1e-4, architecture="auto", max_neurons=60)
+    assert isinstance(res.network, ShallowNetwork)
+    assert res.n_neurons == 47
+    assert "auto: shallow (max_neurons=60 was hit: the deep network has 73 neurons)" in res.method
