@@ -25,6 +25,10 @@ With ``interpolating=False`` (expressions only) the node values are shifted off
 ``g`` on convex and concave runs, a certified near-best approximation with about
 ``sqrt 2`` fewer neurons (:func:`~reluapprox.mesh.shifted_mesh`).
 
+With ``architecture="deep"`` (or ``"auto"``, when it has fewer neurons) the network is
+a deep :class:`~reluapprox.network.ReluNetwork` with a proved bound
+(:func:`reluapprox.analytic.approximate_deep`, docs page "Depth").
+
 Examples:
     >>> res = approximate("exp(3*x)", 1e-3)
     >>> res.certified, res.n_neurons, res.bound < 1e-3
