@@ -28,6 +28,10 @@ With ``interpolating=False`` (expressions only) the node values are shifted off
 ``g`` on convex and concave runs, a certified near-best approximation with about
 ``sqrt 2`` fewer neurons (:func:`~reluapprox.mesh.shifted_mesh`).
 
+With ``architecture="deep"`` (or ``"auto"``, when it has fewer neurons) the network is
+a deep :class:`~reluapprox.network.ReluNetwork` with a proved bound
+(:func:`reluapprox.analytic.approximate_deep`, docs page "Depth").
+
 Examples:
     >>> res = approximate("exp(3*x)", 1e-3)
     >>> res.certified, res.n_neurons, res.bound < 1e-3
@@ -48,6 +52,7 @@ References:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import time
@@ -59,6 +64,7 @@ from typing import Any
 
 import numpy as np
 
+from reluapprox import analytic
 from reluapprox._validation import (
     check_choice,
     check_finite_real,
@@ -83,6 +89,8 @@ from reluapprox.mesh import (
     uniform_nodes,
     uniform_start,
 )
+from reluapprox.network import ReluNetwork
+from reluapprox.pieces import max_error_polynomial
 from reluapprox.shallow import FloatArray, ShallowNetwork, float_or_inf
 
 __all__ = [
@@ -132,7 +140,9 @@ class Approximation:
     """The result of :func:`approximate`.
 
     Attributes:
-        network: the shallow ReLU network ``f`` (exact rational parameters).
+        network: the ReLU network ``f`` (exact rational parameters): a
+            :class:`~reluapprox.shallow.ShallowNetwork`, or a deep
+            :class:`~reluapprox.network.ReluNetwork` when ``mesh == "deep"``.
         bound: an upper bound of ``max |g - f|`` over the domain, ``< eps``; proved
             when ``certified``, proved under ``conditional`` when that is set,
             estimated otherwise.
@@ -141,8 +151,10 @@ class Approximation:
         method: how the bound was obtained, in one line.
         eps: the requested tolerance.
         domain: the domain ``(a, b)`` (floats).
-        mesh: ``"adaptive"`` or ``"uniform"``.
-        nodes: the mesh ``x_0 < ... < x_N`` (floats, exact binary rationals).
+        mesh: ``"adaptive"``, ``"uniform"``, or ``"deep"`` (no mesh: a deep network
+            from :func:`reluapprox.analytic.approximate_deep`).
+        nodes: the mesh ``x_0 < ... < x_N`` (floats, exact binary rationals); for a
+            deep network the ends of the domain.
         values: the node values ``y_i = f(x_i)`` (exact).
         target: ``g`` as a :class:`~reluapprox.expr.Target` (for plots and checks).
         seconds: wall-clock time of the construction.
@@ -157,7 +169,7 @@ class Approximation:
             dtype: ``{"float64": ..., "float32": ...}``.
     """
 
-    network: ShallowNetwork
+    network: ShallowNetwork | ReluNetwork
     bound: float
     certified: bool
     method: str
@@ -175,7 +187,9 @@ class Approximation:
 
     @property
     def n_neurons(self) -> int:
-        """The number of hidden neurons (= number of cells of the mesh)."""
+        """The number of hidden neurons (for a shallow network: the cells of the mesh)."""
+        if isinstance(self.network, ReluNetwork):
+            return sum(self.network.widths[1:-1])
         return self.network.n_neurons
 
     @property
@@ -192,7 +206,8 @@ class Approximation:
         Args:
             dtype: ``torch.float64`` (default) or ``torch.float32``.
             form: ``"nodal"`` (default, well conditioned) or ``"sum"``; see
-                :meth:`~reluapprox.shallow.ShallowNetwork.to_torch`.
+                :meth:`~reluapprox.shallow.ShallowNetwork.to_torch` (a deep network is
+                exported layer by layer either way).
             allow_inexact: return the module even when ``bound + float error >= eps``.
 
         Raises:
@@ -203,13 +218,18 @@ class Approximation:
 
         dtype = torch.float64 if dtype is None else dtype
         name = float_format(dtype).name
-        if form == "nodal" and name in self.torch_float_error:
-            error = self.torch_float_error[name]
-        elif form == "sum":
-            error = float_error_bound(self.network.to_network(), self.domain, dtype)
+        if isinstance(self.network, ReluNetwork):  # deep: exported layer by layer
+            check_choice("form", form, ("nodal", "sum"))
+            error = float_error_bound(self.network, self.domain, dtype)
+            module: Any = self.network.to_torch(dtype=dtype)
         else:
-            error = shallow_float_errors(self.network, self.domain)[f"torch_{name}"]
-        module = self.network.to_torch(dtype=dtype, form=form)
+            if form == "nodal" and name in self.torch_float_error:
+                error = self.torch_float_error[name]
+            elif form == "sum":
+                error = float_error_bound(self.network.to_network(), self.domain, dtype)
+            else:
+                error = shallow_float_errors(self.network, self.domain)[f"torch_{name}"]
+            module = self.network.to_torch(dtype=dtype, form=form)
         if not self.bound + error < self.eps and not allow_inexact:
             raise CertificationError(
                 f"to_torch(dtype={dtype}, form={form!r}) cannot meet eps={self.eps!r}: bound "
@@ -217,6 +237,16 @@ class Approximation:
                 "use float64 or a larger eps, or pass allow_inexact=True to get it anyway"
             )
         return module
+
+    @property
+    def depth(self) -> int:
+        """The number of affine layers (2 for a shallow network)."""
+        return self.network.depth if isinstance(self.network, ReluNetwork) else 2
+
+    @property
+    def n_parameters(self) -> int:
+        """The number of weights and biases."""
+        return self.network.n_parameters
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (the network as exact fractions in strings)."""
@@ -228,6 +258,8 @@ class Approximation:
             "mesh": self.mesh,
             "interpolating": self.interpolating,
             "n_neurons": self.n_neurons,
+            "depth": self.depth,
+            "n_parameters": self.n_parameters,
             "bound": self.bound,
             "float_error": self.float_error,
             "torch_float_error": dict(self.torch_float_error),
@@ -236,11 +268,19 @@ class Approximation:
             "conditional": self.conditional,
             "method": self.method,
             "seconds": self.seconds,
-            "network": {
-                "bias": str(net.bias),
-                "knots": [str(t) for t in net.knots],
-                "weights": [str(w) for w in net.weights],
-            },
+            "network": (
+                {
+                    "widths": list(net.widths),
+                    "weights": [[[str(v) for v in row] for row in w.tolist()] for w in net.weights],
+                    "biases": [[str(v) for v in b.tolist()] for b in net.biases],
+                }
+                if isinstance(net, ReluNetwork)
+                else {
+                    "bias": str(net.bias),
+                    "knots": [str(t) for t in net.knots],
+                    "weights": [str(w) for w in net.weights],
+                }
+            ),
         }
 
     def to_certificate(self) -> dict[str, Any]:
@@ -626,6 +666,7 @@ def approximate(
     time_limit: float | None = DEFAULT_TIME_LIMIT,
     value_rtol: float = VALUE_RTOL,
     progress: Progress | None = None,
+    architecture: str = "shallow",
 ) -> Approximation:
     """A shallow ReLU network ``f`` with ``max |g - f| <= res.bound < eps`` on ``domain``.
 
@@ -655,6 +696,13 @@ def approximate(
             certified bound of callables with ``lipschitz``/``modulus``.
         progress: called as ``progress(fraction_done, cells_so_far)`` about every
             0.5 s during long constructions.
+        architecture: ``"shallow"`` (default), ``"deep"`` (a deep network from
+            :func:`reluapprox.analytic.approximate_deep`, for expressions analytic on
+            the domain) or ``"auto"`` (the deep network when it has fewer neurons than
+            the shallow one, which is then built with ``max_neurons`` below the deep
+            count; ``method`` says what was compared). The deep construction is
+            bounded by its own limits (degree, subintervals of the remainder proof);
+            ``time_limit`` applies to the shallow one.
 
     Returns:
         An :class:`Approximation`.
@@ -705,6 +753,33 @@ def approximate(
         fail("progress", progress, "None or a callable progress(fraction, cells)")
     if not isinstance(interpolating, bool):
         fail("interpolating", interpolating, "True or False")
+    architecture = check_choice("architecture", architecture, ("shallow", "deep", "auto"))
+    if architecture != "shallow":
+        if architecture == "deep" and (
+            modulus is not None or lipschitz is not None or not interpolating
+        ):
+            fail(
+                "architecture",
+                architecture,
+                "'shallow' or 'auto' with modulus, lipschitz or interpolating=False",
+            )
+
+        def shallow(limit: int) -> Approximation:
+            return approximate(
+                g,
+                eps,
+                domain=(a, b),
+                modulus=modulus,
+                lipschitz=lipschitz,
+                mesh=mesh,
+                interpolating=interpolating,
+                max_neurons=limit,
+                time_limit=time_limit,
+                value_rtol=value_rtol,
+                progress=progress,
+            )
+
+        return _with_depth(g, eps, (a, b), architecture, max_neurons, shallow)
     target = as_target(g)
     if not interpolating and (
         target.expr is None or mesh != "adaptive" or modulus is not None or lipschitz is not None
@@ -815,6 +890,81 @@ def approximate(
     )
 
 
+#: Deep networks for quadratics are checked by exact piece enumeration up to this many pieces.
+DEEP_MAX_PIECES = 50_000
+
+
+def _with_depth(
+    g: object,
+    eps: float,
+    domain: tuple[float, float],
+    architecture: str,
+    max_neurons: int,
+    shallow: Callable[[int], Approximation],
+) -> Approximation:
+    """``approximate`` with ``architecture="deep"`` or ``"auto"`` (see there)."""
+    start_time = time.monotonic()
+    a, b = domain
+    try:
+        deep = analytic.approximate_deep(g, eps, domain=domain)
+    except (CertificationError, BudgetExceeded, InvalidArgument) as error:
+        if architecture == "deep":
+            raise
+        res = shallow(max_neurons)
+        reason = f"auto: shallow, the deep construction does not apply ({error})"
+        return dataclasses.replace(res, method=f"{res.method}; {reason}")
+    if deep.n_neurons > max_neurons:
+        message = (
+            f"max_neurons={max_neurons} was hit: the deep network has {deep.n_neurons} neurons"
+        )
+        if architecture == "deep":
+            raise BudgetExceeded(message)
+        res = shallow(max_neurons)
+        return dataclasses.replace(res, method=f"{res.method}; auto: shallow ({message})")
+    bound, how = deep.bound, "the proved composition bound"
+    coeffs = deep.coefficients
+    pieces = math.prod(deep.schedules[0] if deep.schedules else ())
+    if 0 < len(coeffs) <= 3 and pieces <= DEEP_MAX_PIECES:
+        exact_max, _ = max_error_polynomial(deep.network, coeffs, (Fraction(a), Fraction(b)))
+        bound = deep.remainder + exact_max
+        how = f"the exact maximum over its {pieces} linear pieces (exact piece enumeration)"
+    f = deep.network
+    result = Approximation(
+        network=f,
+        bound=_up(bound),
+        certified=True,
+        method=(
+            f"certified by {how}: deep network of depth {f.depth}, "
+            f"{deep.n_neurons} neurons in widths <= {max(f.widths[1:-1], default=0)}; "
+            f"{deep.method}"
+        ),
+        eps=eps,
+        domain=domain,
+        mesh="deep",
+        nodes=domain,
+        values=(f.exact([Fraction(a)])[0], f.exact([Fraction(b)])[0]),
+        target=as_target(g),
+        seconds=time.monotonic() - start_time,
+        float_error=float_error_bound(f, (a, b), "float64"),
+        torch_float_error={
+            "float64": float_error_bound(f, (a, b), "float64"),
+            "float32": float_error_bound(f, (a, b), "float32"),
+        },
+    )
+    if architecture == "deep" or deep.n_neurons == 0:
+        return result
+    try:
+        res = shallow(min(max_neurons, deep.n_neurons - 1))
+    except BudgetExceeded as error:
+        compared = (
+            f"auto: deep ({deep.n_neurons} neurons) chosen, the shallow construction needs "
+            f"more ({error})"
+        )
+        return dataclasses.replace(result, method=f"{result.method}; {compared}")
+    compared = f"auto: shallow ({res.n_neurons} neurons) chosen over deep ({deep.n_neurons})"
+    return dataclasses.replace(res, method=f"{res.method}; {compared}")
+
+
 def _floats(values: Sequence[Fraction]) -> FloatArray:
     """The values rounded to the nearest floats (``±inf`` beyond the float range)."""
     return np.array([float_or_inf(v) for v in values], dtype=np.float64)
@@ -877,7 +1027,8 @@ def plot_approximation(
     if mids.size <= 20 * points:
         grid = np.union1d(grid, mids)
     g = result.target(grid)
-    f = result.network(grid)
+    net = result.network
+    f = net(grid[:, None])[:, 0] if isinstance(net, ReluNetwork) else net(grid)
     figure = new_figure(nrows=2, ncols=1, size=(7.0, 6.0))
     top, bottom = figure.axes
     top.plot(grid, g, color="C0", lw=2.2, label=f"g = {result.target.description}")
@@ -887,7 +1038,11 @@ def plot_approximation(
     top.set_xlabel("x")
     top.legend(fontsize="small")
     kind = "certified" if result.certified else "estimated"
-    top.set_title(title or f"{result.mesh} mesh, eps = {result.eps:g}")
+    width = max(net.widths[1:-1], default=0) if isinstance(net, ReluNetwork) else result.n_neurons
+    kind_of_net = "deep network" if result.mesh == "deep" else f"{result.mesh} mesh"
+    top.set_title(
+        title or f"{kind_of_net}, depth {result.depth}, width {width}, eps = {result.eps:g}"
+    )
     err = g - f
     bottom.plot(grid, err, color="C0", lw=0.6, label="g - f (float64)")
     for sign in (1, -1):

@@ -135,11 +135,14 @@ def approximation_certificate(result: Any) -> dict[str, Any]:
     if not same:
         fail("result", result, "a result whose target prints as an expression string")
     shallow = result.network
-    network = ReluNetwork(
-        [[[Fraction(1)] for _ in shallow.knots], [list(shallow.weights)]],
-        [[-t for t in shallow.knots], [shallow.bias]],
-        exact=True,
-    )
+    if isinstance(shallow, ReluNetwork):  # a deep result: the network as it is
+        network = shallow
+    else:
+        network = ReluNetwork(
+            [[[Fraction(1)] for _ in shallow.knots], [list(shallow.weights)]],
+            [[-t for t in shallow.knots], [shallow.bias]],
+            exact=True,
+        )
     return network_certificate(
         network,
         target.description,

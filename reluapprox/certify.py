@@ -66,6 +66,7 @@ from reluapprox._validation import check_interval, check_positive_int
 from reluapprox.arbkernel import ARB_PRECISION, ArbKernel, arb_down, arb_up
 from reluapprox.errors import EvaluationError, InvalidExpression
 from reluapprox.expr import SYMBOL, Guard
+from reluapprox.network import ReluNetwork
 from reluapprox.shallow import ShallowNetwork
 
 __all__ = [
@@ -1089,7 +1090,7 @@ class CellCertifier:
 
 def max_error_mp(
     g_mp: Callable[[Any], Any],
-    net: ShallowNetwork,
+    net: ShallowNetwork | ReluNetwork,
     domain: Sequence[float],
     n: int,
     *,
@@ -1100,13 +1101,13 @@ def max_error_mp(
 
     The grid is ``n`` equally spaced points of ``domain`` (endpoints included) plus,
     if ``per_cell``, the midpoint and the quarter points of every cell between
-    consecutive knots and the domain's right end. ``f`` is evaluated exactly
-    (``net.exact``), ``g`` with ``g_mp`` on mpmath numbers at ``prec`` bits, and the
-    difference is rounded once.
+    consecutive knots and the domain's right end (shallow networks only). ``f`` is
+    evaluated exactly (``net.exact``), ``g`` with ``g_mp`` on mpmath numbers at
+    ``prec`` bits, and the difference is rounded once.
 
     Args:
         g_mp: the target function on ``mpmath.mpf`` arguments.
-        net: the network ``f``.
+        net: the network ``f`` (shallow, or a :class:`ReluNetwork` ``R -> R``).
         domain: ``(a, b)``.
         n: number of equally spaced points (>= 2).
         prec: working precision of mpmath, bits.
@@ -1122,7 +1123,7 @@ def max_error_mp(
     a, b = check_interval("domain", domain)
     check_positive_int("n", n, minimum=2)
     grid = {Fraction(a) + (Fraction(b) - Fraction(a)) * i / (n - 1) for i in range(n)}
-    ends = [*net.knots, Fraction(b)]
+    ends = [*net.knots, Fraction(b)] if isinstance(net, ShallowNetwork) else []
     for left, right in itertools.pairwise(ends) if per_cell else ():
         if Fraction(a) <= left and right <= Fraction(b):
             for t in (Fraction(1, 4), Fraction(1, 2), Fraction(3, 4)):
@@ -1131,7 +1132,7 @@ def max_error_mp(
     with mpmath.workprec(prec):
         for q in sorted(grid):
             x = mpmath.mpf(q.numerator) / q.denominator
-            fx = net.exact(q)
+            fx = net.exact(q) if isinstance(net, ShallowNetwork) else net.exact([q])[0]
             diff = abs(g_mp(x) - mpmath.mpf(fx.numerator) / fx.denominator)
             if not mpmath.isfinite(diff):
                 raise EvaluationError(f"g_mp({float(q)!r}) is not finite")

@@ -74,6 +74,7 @@ PROPERTY_MODULES: tuple[str, ...] = (
     "reluapprox.properties.twolayer",
     "reluapprox.properties.check",
     "reluapprox.properties.floaterror",
+    "reluapprox.properties.depth",
 )
 
 #: Hypothesis settings of the profiles, shared by ``tests/conftest.py`` (which registers

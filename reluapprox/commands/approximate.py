@@ -29,6 +29,9 @@ a mesh, with max |g - f| <= bound < eps over the domain, and print the number of
 neurons, the bound, whether it is certified (a proof) and how it was obtained.
 EXPR is parsed safely (no eval): numbers, x, pi, e, + - * / ** and the functions
 abs atan cos cosh exp log max min relu sign sin sinh sqrt tan tanh.
+With --architecture deep (or auto, when it has fewer neurons) f is a deep network
+for g analytic on the domain: squares from sawtooth compositions, Horner products
+and a Chebyshev polynomial with a proved remainder (see docs/depth.md).
 
 examples:
   reluapprox approximate "sin(2*pi*x)" --eps 1e-4 --plot approximation.png
@@ -36,6 +39,7 @@ examples:
   reluapprox approximate "x**2" --eps 1e-3 --domain -2 2 --lipschitz 4
   reluapprox approximate "exp(3*x)" --eps 1e-6 --shifted
   reluapprox approximate "exp(3*x)" --eps 1e-7 --certificate exp.json
+  reluapprox approximate "exp(x)" --eps 1e-10 --architecture auto
 """
 
 
@@ -62,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="shift the node values off g: a non-interpolating near-best approximation "
         "with about sqrt(2) fewer neurons on convex/concave pieces (adaptive mesh only)",
+    )
+    parser.add_argument(
+        "--architecture",
+        choices=("shallow", "deep", "auto"),
+        default="shallow",
+        help="shallow (default); deep: a deep network for g analytic on the domain "
+        "(Chebyshev polynomial, sawtooth squares); auto: the one with fewer neurons",
     )
     parser.add_argument(
         "--max-neurons",
@@ -119,12 +130,13 @@ def run(args: argparse.Namespace) -> int:
             max_neurons=args.max_neurons,
             time_limit=args.time_limit,
             progress=progress,
+            architecture=args.architecture,
         )
     finally:
         if progress is not None:
             progress.close()
     print(f"g:         {res.target.description} on [{res.domain[0]:g}, {res.domain[1]:g}]")
-    print(f"neurons:   {res.n_neurons}")
+    print(f"neurons:   {res.n_neurons}  (depth {res.depth}, {res.n_parameters} parameters)")
     print(f"bound:     {format_up(res.bound)}  (max |g - f| <= bound < eps = {res.eps!r})")
     print(f"certified: {res.certified}")
     torch_errors = ", ".join(f"{k} {format_up(v, 2)}" for k, v in res.torch_float_error.items())

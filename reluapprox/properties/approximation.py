@@ -21,6 +21,7 @@ from reluapprox.approximation import Approximation, approximate
 from reluapprox.certify import max_error_mp
 from reluapprox.errors import BudgetExceeded, CertificationError, EvaluationError
 from reluapprox.expr import SYMBOL, as_target, parse_expression
+from reluapprox.shallow import ShallowNetwork
 from reluapprox.verify import register
 
 #: ``(expression, domain, Lipschitz constant on the domain or None)``: smooth,
@@ -137,6 +138,7 @@ def exact_at_knots(instance: tuple[int, float, str]) -> None:
         return
     text, domain, _ = REFERENCE_FUNCTIONS[index]
     g = reference_mp(text)
+    assert isinstance(res.network, ShallowNetwork)
     assert res.nodes[0] == domain[0]
     assert res.nodes[-1] == domain[1]
     step = max(1, len(res.nodes) // 200)
