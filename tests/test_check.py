@@ -349,3 +349,12 @@ def test_pieces_are_exact_and_linear(net: ReluNetwork) -> None:
     for (u, fu), (v, fv) in itertools.pairwise(zip(xs, fs, strict=True)):
         for t in (Fraction(1, 3), Fraction(1, 2), Fraction(5, 7)):
             assert net.exact([u + t * (v - u)])[0] == fu + t * (fv - fu)  # linear on a piece
+
+
+def test_exponentially_many_pieces_are_bounded(bench: Any) -> None:
+    doc = bench.deep_certificate(40)  # 2^40 pieces
+    start = time.monotonic()
+    result = check_certificate(doc, time_limit=1.0)
+    assert time.monotonic() - start < 6
+    assert not result.valid
+    assert "time limit exceeded" in result.reason or "kinks" in result.reason
