@@ -9,12 +9,16 @@ points of the domain (float32 points for float32) and compares with the exact va
 of the network at the same point (Fractions), relative to ``max |y|``; it prints the
 largest deviation, the proved bound (:mod:`reluapprox.floaterror`) and the ratio of
 the sum form's deviation to the nodal form's. The float64 ``net(x)`` path is
-measured alongside. The run fails if a deviation exceeds its proved bound.
+measured alongside. A second table does the same for results of ``approximate``
+(``--targets``), with the bound ``res.torch_float_error`` and whether
+``res.to_torch(dtype=...)`` accepts the export (``bound + float error < eps``). The run
+fails if a deviation exceeds its proved bound.
 
 Usage::
 
     python benchmarks/bench_float_export.py [--neurons 1000 10000 100000]
-        [--points 2000] [--seed 0] [--write docs/benchmarks/float_export.md]
+        [--points 2000] [--seed 0] [--targets "exp(3*x)@1e-7" ...]
+        [--write docs/benchmarks/float_export.md]
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ import numpy as np
 import torch
 from _common import emit
 
-from reluapprox import interpolate
+from reluapprox import approximate, interpolate
+from reluapprox.errors import CertificationError
 from reluapprox.floaterror import float_error_bound, nodal_float_error, shallow_float_error
 from reluapprox.shallow import ShallowNetwork
 
@@ -60,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--neurons", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--points", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--targets",
+        nargs="*",
+        default=["exp(3*x)@1e-7", "tanh(20*sin(12*x))@1e-7"],
+        help="results of approximate to measure, as EXPRESSION@EPS",
+    )
     parser.add_argument("--write", type=Path, help="write the result table (markdown) here")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -113,6 +124,41 @@ def main(argv: list[str] | None = None) -> int:
     for n, name, form, dev, bound, ratio in rows:
         shown = "" if ratio is None else f"{ratio:.3g}"
         lines.append(f"| {n:,} | {name} | {form} | {dev:.2e} | {bound:.2e} | {shown} |")
+    if args.targets:
+        lines += [
+            "",
+            "Results of `approximate` on [0, 1] (absolute deviations, same points):",
+            "",
+            "| g | eps | neurons | dtype | sum (baseline) | nodal (default) | proved bound "
+            "| `res.to_torch` |",
+            "| --- | ---: | ---: | --- | ---: | ---: | ---: | --- |",
+        ]
+    for target in args.targets:
+        expression, eps = target.rsplit("@", 1)
+        res = approximate(expression, float(eps))
+        rng = np.random.default_rng(args.seed)
+        points64 = rng.uniform(0.0, 1.0, size=args.points)
+        for name, dtype in DTYPES.items():
+            points = (
+                points64.astype(np.float32).astype(np.float64) if name == "float32" else points64
+            )
+            points = np.clip(points, *res.domain)
+            found = {}
+            for form in ("sum", "nodal"):
+                module = res.network.to_torch(dtype=dtype, form=form)
+                found[form] = deviation(run_module(module, points, dtype), points, res.network)
+            bound = res.torch_float_error[name]
+            if found["nodal"] > bound:
+                violations.append(f"nodal {name} {target}")
+            try:
+                res.to_torch(dtype=dtype)
+                verdict = "accepted"
+            except CertificationError:
+                verdict = "refused"
+            lines.append(
+                f"| `{expression}` | {float(eps):g} | {res.n_neurons:,} | {name} | "
+                f"{found['sum']:.2e} | {found['nodal']:.2e} | {bound:.2e} | {verdict} |"
+            )
     lines += [
         "",
         "Every deviation is within its proved bound."

@@ -223,13 +223,13 @@ class Approximation:
             error = float_error_bound(self.network, self.domain, dtype)
             module: Any = self.network.to_torch(dtype=dtype)
         else:
-            if form == "nodal" and name in self.torch_float_error:
-                error = self.torch_float_error[name]
-            elif form == "sum":
+            module = self.network.to_torch(dtype=dtype, form=form)
+            if form == "sum":
                 error = float_error_bound(self.network.to_network(), self.domain, dtype)
+            elif name in self.torch_float_error:
+                error = self.torch_float_error[name]
             else:
                 error = shallow_float_errors(self.network, self.domain)[f"torch_{name}"]
-            module = self.network.to_torch(dtype=dtype, form=form)
         if not self.bound + error < self.eps and not allow_inexact:
             raise CertificationError(
                 f"to_torch(dtype={dtype}, form={form!r}) cannot meet eps={self.eps!r}: bound "

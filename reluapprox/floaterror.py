@@ -413,7 +413,7 @@ def nodal_float_error(net: ShallowNetwork, domain: Any, dtype: object = "float64
     return _nodal_error(nodal_parameters(net, name), domain)
 
 
-def _knot_shift(params: NodalParameters, fmt: FloatFormat) -> float:
+def _knot_shift(params: NodalParameters) -> float:
     """Upper bound of ``sup |f_T - f|``: knot shifts times the neighbouring slopes."""
     first = np.zeros_like(params.knots64) if params.knots_exact else np.spacing(params.knots64)
     tau = np.asarray(_add(np.abs(params.knots - params.knots64), np.abs(first)))
@@ -479,7 +479,7 @@ def _nodal_error(params: NodalParameters, domain: Any) -> float:
     right = np.concatenate([knots, [np.inf]])
     relevant = (right >= a) & (left <= b)
     rounding = float(np.max(np.asarray(bounds)[relevant]))
-    return float(_add(rounding, _knot_shift(params, fmt)))
+    return float(_add(rounding, _knot_shift(params)))
 
 
 def shallow_float_errors(net: ShallowNetwork, domain: Any) -> dict[str, float]:

@@ -7,6 +7,7 @@ import io
 import json
 import math
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -295,3 +296,18 @@ def test_float_format_and_domain_validation() -> None:
         shallow_float_error(net, (1, 0))
     with pytest.raises(InvalidArgument, match="domain="):
         float_error_bound(net.to_network(), [(0, 1), (0, 1)])
+
+
+def test_benchmark_script_runs_small(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests._benchmarks import BENCHMARKS, load_benchmark
+
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # the script imports _common from there
+    out = tmp_path / "table.md"
+    argv = ["--neurons", "40", "--points", "30", "--targets", "x**2@1e-2", "--write", str(out)]
+    assert load_benchmark("bench_float_export").main(argv) == 0
+    table = out.read_text()
+    assert "| 40 | float64 | nodal (default) |" in table
+    assert "| `x**2` | 0.01 |" in table
+    assert "Every deviation is within its proved bound." in capsys.readouterr().out
