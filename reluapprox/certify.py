@@ -893,10 +893,12 @@ class CellCertifier:
             sign = 1 if m_f >= 0 else (-1 if big_m_f <= 0 else 0)
             if h > _FLOAT_SAFE and m_f > -_FLOAT_HUGE and big_m_f < _FLOAT_HUGE:
                 # in floats, each result rounded outward by the margin (all terms >= 0)
+                # (1e-323 covers a product q * M that may underflow)
                 q = h * h / 8 * _RADIUS_MARGIN
                 r = max(left.radius, right.radius)
-                lo = -((q * max(big_m_f, 0.0) + r) * _RADIUS_MARGIN)
-                hi = (q * max(-m_f, 0.0) + r) * _RADIUS_MARGIN
+                down, up = max(big_m_f, 0.0), max(-m_f, 0.0)
+                lo = -((q * down + r) * _RADIUS_MARGIN + (1e-323 if down else 0.0))
+                hi = (q * up + r) * _RADIUS_MARGIN + (1e-323 if up else 0.0)
                 return ErrorRange(lo, hi, sign, True)
             twice = 2 * found[2]
             enclosure = _from_arb(twice.lower()), _from_arb(twice.upper())
