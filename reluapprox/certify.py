@@ -1,11 +1,13 @@
 """Rigorous interval enclosures of expressions and per-cell interpolation error bounds.
 
 An *enclosure* of ``g`` on ``[a, b]`` is an interval that provably contains
-``g(x)`` for every ``x`` in ``[a, b]`` where ``g`` is defined. The enclosures are
-computed with mpmath's interval kernel :mod:`mpmath.libmp.libmpi` (the engine of
-``mpmath.iv``: every elementary operation is evaluated with outward, directed
-rounding at :data:`PRECISION` bits), called directly on raw endpoint pairs because
-the ``mpmath.iv`` objects cost about five times more per operation.
+``g(x)`` for every ``x`` in ``[a, b]`` where ``g`` is defined.
+:class:`CellCertifier` asks the Arb kernel (:mod:`reluapprox.arbkernel`, balls and
+jets of ``g, g', g''``) first and falls back to this module's kernel wherever a
+ball is undefined or too wide: mpmath's interval kernel :mod:`mpmath.libmp.libmpi`
+(the engine of ``mpmath.iv``: every elementary operation is evaluated with outward,
+directed rounding at :data:`PRECISION` bits), called directly on raw endpoint pairs
+because the ``mpmath.iv`` objects cost about five times more per operation.
 
 Every sympy node is compiled once into a Python closure, in one of two modes:
 
