@@ -85,6 +85,9 @@ _FLOAT_SAFE = 2.0**-400
 
 _FLOAT_BIG = 2.0**1000
 
+#: Added to float bounds whose products may have underflowed (two subnormal steps).
+_UNDERFLOW = 1e-323
+
 #: A function from a ball to a ball.
 BallFunction = Callable[[Any], Any]
 
@@ -595,8 +598,9 @@ class ArbKernel:
         ``None`` where :meth:`jet` gives no ball (the caller falls back). The
         arithmetic after the jet is done in floats and rounded up by the relative
         margin ``2**-50``, which bounds the rounding errors of its five operations
-        (``float()`` of the ball end, ``b - a``, two products, one sum) as long as
-        nothing underflows; tiny cells and huge ``g''`` use ball arithmetic instead.
+        (``float()`` of the ball end, ``b - a``, two products, one sum), plus
+        ``1e-323`` for products that may underflow; tiny cells and huge ``g''`` use
+        ball arithmetic instead.
         """
         found = self.jet(a, b)
         if found is None:
@@ -605,7 +609,8 @@ class ArbKernel:
         half = float(found[2].abs_upper()) * _FLOAT_MARGIN
         h = b - a
         if h > _FLOAT_SAFE and half < 1 / _FLOAT_SAFE:
-            return (h * h * half / 4 + radius) * _FLOAT_MARGIN
+            # (the products may underflow when sup |g''| is tiny: 1e-322 covers that)
+            return (h * h * half / 4 + radius) * _FLOAT_MARGIN + (_UNDERFLOW if half else 0.0)
         saved = flint.ctx.prec
         flint.ctx.prec = ARB_PRECISION
         try:

@@ -1,11 +1,13 @@
 """Rigorous interval enclosures of expressions and per-cell interpolation error bounds.
 
 An *enclosure* of ``g`` on ``[a, b]`` is an interval that provably contains
-``g(x)`` for every ``x`` in ``[a, b]`` where ``g`` is defined. The enclosures are
-computed with mpmath's interval kernel :mod:`mpmath.libmp.libmpi` (the engine of
-``mpmath.iv``: every elementary operation is evaluated with outward, directed
-rounding at :data:`PRECISION` bits), called directly on raw endpoint pairs because
-the ``mpmath.iv`` objects cost about five times more per operation.
+``g(x)`` for every ``x`` in ``[a, b]`` where ``g`` is defined.
+:class:`CellCertifier` asks the Arb kernel (:mod:`reluapprox.arbkernel`, balls and
+jets of ``g, g', g''``) first and falls back to this module's kernel wherever a
+ball is undefined or too wide: mpmath's interval kernel :mod:`mpmath.libmp.libmpi`
+(the engine of ``mpmath.iv``: every elementary operation is evaluated with outward,
+directed rounding at :data:`PRECISION` bits), called directly on raw endpoint pairs
+because the ``mpmath.iv`` objects cost about five times more per operation.
 
 Every sympy node is compiled once into a Python closure, in one of two modes:
 
@@ -1009,10 +1011,12 @@ class CellCertifier:
             sign = 1 if m_f >= 0 else (-1 if big_m_f <= 0 else 0)
             if h > _FLOAT_SAFE and m_f > -_FLOAT_HUGE and big_m_f < _FLOAT_HUGE:
                 # in floats, each result rounded outward by the margin (all terms >= 0)
+                # (1e-323 covers a product q * M that may underflow)
                 q = h * h / 8 * _RADIUS_MARGIN
                 r = max(left.radius, right.radius)
-                lo = -((q * max(big_m_f, 0.0) + r) * _RADIUS_MARGIN)
-                hi = (q * max(-m_f, 0.0) + r) * _RADIUS_MARGIN
+                down, up = max(big_m_f, 0.0), max(-m_f, 0.0)
+                lo = -((q * down + r) * _RADIUS_MARGIN + (1e-323 if down else 0.0))
+                hi = (q * up + r) * _RADIUS_MARGIN + (1e-323 if up else 0.0)
                 return ErrorRange(lo, hi, sign, True)
             twice = 2 * found[2]
             enclosure = _from_arb(twice.lower()), _from_arb(twice.upper())

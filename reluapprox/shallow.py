@@ -206,6 +206,11 @@ class ShallowNetwork:
             )
             self._pending = None
 
+    def __getstate__(self) -> tuple[None, dict[str, object]]:
+        """The slots, with the exact parameters computed (for pickle and copy)."""
+        self._materialize()
+        return None, {name: getattr(self, name) for name in self.__slots__}
+
     # ------------------------------------------------------------------ structure
     @property
     def knots(self) -> tuple[Fraction, ...]:

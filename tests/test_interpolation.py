@@ -87,3 +87,13 @@ def test_the_trusted_path_builds_the_same_network(
     assert fast.knot_values == slow.knot_values
     assert [fast.exact(x) for x in nodes] == ys
     assert np.array_equal(fast(np.array(nodes)), slow(np.array(nodes)))
+
+
+def test_a_trusted_network_pickles_with_its_exact_parameters() -> None:
+    import pickle
+
+    net = interpolate_floats([0.0, 0.5, 1.0], [Fraction(1), Fraction(3), Fraction(2)])
+    copy = pickle.loads(pickle.dumps(net))
+    assert copy == interpolate([0, Fraction(1, 2), 1], [1, 3, 2])
+    assert copy.weights == (Fraction(4), Fraction(-6))
+    assert copy.exact(Fraction(1, 4)) == 2
