@@ -260,6 +260,7 @@ def _train(args: argparse.Namespace) -> int:
     from cnn.models import build_model, count_parameters
     from cnn.train import (
         TrainConfig,
+        check_batches,
         check_output_dir,
         load_initial_weights,
         load_teacher_logits,
@@ -300,6 +301,7 @@ def _train(args: argparse.Namespace) -> int:
             load_teacher_logits(config.distil_from, int(data.train_images.shape[0]))
         if config.init_from is not None and not (args.resume and (args.out / "model.pt").is_file()):
             load_initial_weights(model, config.init_from)
+        check_batches(model, config, int(data.train_images.shape[0]))
         plan = {
             "dry_run": True,
             "n_parameters": count_parameters(model),

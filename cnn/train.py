@@ -57,6 +57,7 @@ __all__ = [
     "EpochMetrics",
     "TrainConfig",
     "batch_bounds",
+    "check_batches",
     "check_output_dir",
     "distillation_loss",
     "evaluate_tensors",
@@ -507,6 +508,29 @@ def write_metrics_csv(path: Path, history: Sequence[EpochMetrics]) -> None:
     write_atomic(path, buffer.getvalue().encode())
 
 
+def check_batches(model: nn.Module, config: TrainConfig, n_train: int) -> None:
+    """Refuse batches of one image for a model with batch normalisation.
+
+    Such a batch has no variance, and a one-dimensional batch norm fails on it in
+    training. :func:`batch_bounds` merges a last batch of one into the one before; what
+    remains is ``batch_size=1`` and a training set of one image.
+
+    Raises:
+        InvalidArgument: ``config.batch_size`` is 1 and ``model`` has batch normalisation.
+        DataError: ``n_train`` is below 2 and ``model`` has batch normalisation.
+    """
+    if not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
+        return
+    if config.batch_size < 2:
+        why = "has batch normalisation (a batch of one image has no variance)"
+        fail("batch_size", config.batch_size, f"an integer >= 2 for {config.arch!r}, which {why}")
+    if n_train < 2:
+        raise DataError(
+            f"the training set holds {n_train} image; {config.arch!r} has batch "
+            "normalisation, which needs batches of at least two"
+        )
+
+
 def batch_bounds(n: int, batch_size: int) -> list[int]:
     """Where the mini-batches of an epoch of ``n`` images start, and ``n`` at the end.
 
@@ -669,17 +693,7 @@ def _train(
 
     torch.manual_seed(config.seed)
     model = build_model(config.arch, budget=config.budget)
-    if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
-        if config.batch_size < 2:
-            why = "has batch normalisation (a batch of one image has no variance)"
-            fail(
-                "batch_size", config.batch_size, f"an integer >= 2 for {config.arch!r}, which {why}"
-            )
-        if n_train < 2:
-            raise DataError(
-                f"the training set holds {n_train} image; {config.arch!r} has batch "
-                "normalisation, which needs batches of at least two"
-            )
+    check_batches(model, config, n_train)
     resuming = resume and ckpt_path.is_file()
     if config.init_from is not None and not resuming:
         load_initial_weights(model, config.init_from)

@@ -317,9 +317,12 @@ def test_limit_129_trains_on_the_command_line(
     argv += ["--arch", ARCH, "--epochs", "1", "--limit", "129", "--quiet"]
     assert main([*argv, "--out", str(tmp_path / "a")]) == 0
     assert "after 1 epochs" in capsys.readouterr().out
-    code, err = _one_line_error([*argv, "--out", str(tmp_path / "b"), "--batch-size", "1"], capsys)
-    assert code == 2
-    assert "batch_size=1 is invalid" in err
+    for extra in ([], ["--dry-run"]):
+        out = ["--out", str(tmp_path / "b"), "--batch-size", "1"]
+        code, err = _one_line_error([*argv, *out, *extra], capsys)
+        assert code == 2
+        assert "batch_size=1 is invalid" in err
+    assert not (tmp_path / "b").exists()
 
 
 # --- item 16: --out under an existing file --------------------------------------------
