@@ -77,6 +77,7 @@ __all__ = [
     "CellCertifier",
     "Node",
     "NotSmooth",
+    "bounded_derivatives",
     "compile_enclosure",
     "enclose",
     "max_error_mp",
@@ -490,6 +491,25 @@ def _guarded(f: Enclosure, checks: Sequence[tuple[Enclosure, bool]]) -> Enclosur
     return guarded
 
 
+def bounded_derivatives(expr: sp.Expr) -> tuple[sp.Expr | None, sp.Expr | None]:
+    """``g'`` and ``g''`` from sympy, each ``None`` where its estimated size exceeds
+    :data:`MAX_DERIVATIVE_NODES` (the estimate is made before sympy differentiates).
+
+    Examples:
+        >>> from reluapprox.expr import SYMBOL as x
+        >>> bounded_derivatives(sp.sin(3 * x))
+        (3*cos(3*x), -9*sin(3*x))
+        >>> bounded_derivatives(sp.Mul(*(sp.sin(k * x) for k in range(1, 91))))
+        (None, None)
+    """
+    if _derivative_size(expr) > MAX_DERIVATIVE_NODES:
+        return None, None
+    first = sp.diff(expr, SYMBOL)
+    if _derivative_size(first) > MAX_DERIVATIVE_NODES:
+        return first, None
+    return first, sp.diff(first, SYMBOL)
+
+
 def _derivative_size(expr: sp.Expr) -> int:
     """An estimate of the node count of ``d expr / dx`` (product rule: a product of
     ``k`` factors of total size ``S`` differentiates to about ``k * S`` nodes)."""
@@ -647,13 +667,10 @@ class CellCertifier:
         self._smooth = _guarded(smooth_f, checks) if checks else smooth_f
         self._first: Enclosure | None = None  # compiled on first use
         self._second: Enclosure | None = None
-        self._first_expr: sp.Expr | None = None
-        if _derivative_size(expr) <= MAX_DERIVATIVE_NODES:
-            first = sp.diff(expr, SYMBOL)
-            if _derivative_size(first) <= MAX_DERIVATIVE_NODES:
-                self._first_expr = first
-                with contextlib.suppress(InvalidExpression):
-                    self._second = compile_enclosure(sp.diff(first, SYMBOL), smooth=True)
+        self._first_expr, second = bounded_derivatives(expr)
+        if second is not None:
+            with contextlib.suppress(InvalidExpression):
+                self._second = compile_enclosure(second, smooth=True)
 
     def node(self, x: float) -> Node:
         """A node value ``y`` and radius ``r`` with ``|g(x) - y| <= r``.
@@ -788,11 +805,9 @@ class CellCertifier:
         """
         if self._first is None:
             self._first = _no_enclosure
-            if _derivative_size(self.expr) <= MAX_DERIVATIVE_NODES:
+            if self._first_expr is not None:
                 with contextlib.suppress(InvalidExpression):
-                    self._first = compile_enclosure(
-                        self._first_expr or sp.diff(self.expr, SYMBOL), smooth=True
-                    )
+                    self._first = compile_enclosure(self._first_expr, smooth=True)
         if not self.smooth_on(a, b):
             return None
         try:
