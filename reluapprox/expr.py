@@ -644,7 +644,10 @@ class Target:
         """NaN where a guard of the expression as written fails."""
         for function, strict in self._guard_float:
             with np.errstate(all="ignore"):
-                argument = np.broadcast_to(np.asarray(function(flat.copy())), flat.shape)
+                try:
+                    argument = np.broadcast_to(np.asarray(function(flat.copy())), flat.shape)
+                except (OverflowError, ZeroDivisionError):
+                    continue  # a constant-heavy guard: the interval enclosures decide
                 if argument.dtype.kind == "c":
                     argument = np.where(argument.imag == 0, argument.real, np.nan)
                 ok = argument > 0 if strict else argument >= 0
@@ -655,6 +658,13 @@ class Target:
         try:
             with np.errstate(all="ignore"):
                 out = self._float(flat.copy())
+        except (OverflowError, ZeroDivisionError) as error:
+            if self.expr is None:
+                return None
+            raise EvaluationError(
+                f"g = {_shown(self.description)} cannot be evaluated in float64 "
+                f"({type(error).__name__}: {error}); expected values within the float range"
+            ) from None
         except Exception:
             if self.expr is not None:
                 raise
