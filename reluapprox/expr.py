@@ -79,6 +79,7 @@ __all__ = [
     "Target",
     "as_target",
     "parse_expression",
+    "parse_with_guards",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -530,20 +531,16 @@ def _check_assumptions(expr: sp.Expr, symbol: sp.Symbol) -> None:
     once, which is wrong on a domain reaching below 0.
     """
     allowed = SYMBOL.assumptions0
-    given = getattr(symbol, "_assumptions_orig", None) or symbol.assumptions0
-    extra = sorted(
-        f"{key}={value}"
-        for key, value in {**symbol.assumptions0, **given}.items()
-        if allowed.get(key, None) != value and key in given
-    ) or ["assumptions that imply more than real=True"]
-    if all(allowed.get(key, None) == value for key, value in symbol.assumptions0.items()):
+    if all(allowed.get(key) == value for key, value in symbol.assumptions0.items()):
         return
-    if extra:
-        raise InvalidExpression(
-            f"g={_shown(expr)} is invalid: expected a symbol without assumptions other than "
-            f"real=True; {symbol} has {', '.join(extra)} (sympy may already have simplified "
-            "g with them, e.g. sqrt(y**2) to y)"
-        )
+    given = getattr(symbol, "_assumptions_orig", None) or symbol.assumptions0
+    extra = sorted(f"{key}={value}" for key, value in given.items() if allowed.get(key) != value)
+    shown = ", ".join(extra) or "assumptions that imply more than real=True"
+    raise InvalidExpression(
+        f"g={_shown(expr)} is invalid: expected a symbol without assumptions other than "
+        f"real=True; {symbol} has {shown} (sympy may already have simplified g with them, "
+        "e.g. sqrt(y**2) to y)"
+    )
 
 
 def _sympy_depth(expr: sp.Basic) -> int:
