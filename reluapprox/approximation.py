@@ -674,7 +674,7 @@ def approximate(
         g: a string such as ``"sin(2*pi*x)"`` (parsed safely, see
             :func:`~reluapprox.expr.parse_expression`), a sympy expression in one
             symbol, or a Python callable (scalar or vectorised).
-        eps: the tolerance, a finite number > 0.
+        eps: the tolerance, a finite number >= :data:`MIN_EPS` (1e-300).
         domain: ``(a, b)`` with ``a < b`` finite; read as floats (exact binary
             rationals), which are also the end knots.
         modulus: a modulus of continuity ``omega`` of ``g`` (nondecreasing,

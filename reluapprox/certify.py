@@ -84,6 +84,7 @@ __all__ = [
     "Node",
     "NotSmooth",
     "analytic_everywhere",
+    "bounded_derivatives",
     "compile_enclosure",
     "enclose",
     "max_error_mp",
@@ -504,6 +505,25 @@ def _guarded(f: Enclosure, checks: Sequence[tuple[Enclosure, bool]]) -> Enclosur
     return guarded
 
 
+def bounded_derivatives(expr: sp.Expr) -> tuple[sp.Expr | None, sp.Expr | None]:
+    """``g'`` and ``g''`` from sympy, each ``None`` where its estimated size exceeds
+    :data:`MAX_DERIVATIVE_NODES` (the estimate is made before sympy differentiates).
+
+    Examples:
+        >>> from reluapprox.expr import SYMBOL as x
+        >>> bounded_derivatives(sp.sin(3 * x))
+        (3*cos(3*x), -9*sin(3*x))
+        >>> bounded_derivatives(sp.Mul(*(sp.sin(k * x) for k in range(1, 91))))
+        (None, None)
+    """
+    if _derivative_size(expr) > MAX_DERIVATIVE_NODES:
+        return None, None
+    first = sp.diff(expr, SYMBOL)
+    if _derivative_size(first) > MAX_DERIVATIVE_NODES:
+        return first, None
+    return first, sp.diff(first, SYMBOL)
+
+
 def _derivative_size(expr: sp.Expr) -> int:
     """An estimate of the node count of ``d expr / dx`` (product rule: a product of
     ``k`` factors of total size ``S`` differentiates to about ``k * S`` nodes)."""
@@ -747,6 +767,7 @@ class CellCertifier:
         self._analytic = not guards and analytic_everywhere(expr)
         self._first: Enclosure | None = None  # compiled on first use
         self._second_compiled: Enclosure | None = None
+        self._derivative_exprs: tuple[sp.Expr | None, sp.Expr | None] | None = None
         self.arb_enclosures = 0
         self.mpmath_enclosures = 0
 
@@ -754,14 +775,19 @@ class CellCertifier:
     def _second(self) -> Enclosure:
         """The mpmath enclosure of ``g''`` (compiled on first use, if not too large)."""
         if self._second_compiled is None:
-            second: Enclosure = _no_enclosure
-            if _derivative_size(self.expr) <= MAX_DERIVATIVE_NODES:
-                first = sp.diff(self.expr, SYMBOL)
-                if _derivative_size(first) <= MAX_DERIVATIVE_NODES:
-                    with contextlib.suppress(InvalidExpression):
-                        second = compile_enclosure(sp.diff(first, SYMBOL), smooth=True)
-            self._second_compiled = second
+            compiled: Enclosure = _no_enclosure
+            second = self._derivatives()[1]
+            if second is not None:
+                with contextlib.suppress(InvalidExpression):
+                    compiled = compile_enclosure(second, smooth=True)
+            self._second_compiled = compiled
         return self._second_compiled
+
+    def _derivatives(self) -> tuple[sp.Expr | None, sp.Expr | None]:
+        """``g'`` and ``g''`` from :func:`bounded_derivatives` (built on first use)."""
+        if self._derivative_exprs is None:
+            self._derivative_exprs = bounded_derivatives(self.expr)
+        return self._derivative_exprs
 
     def precision(self) -> contextlib.AbstractContextManager[None]:
         """A context in which Arb works at 80 bits without switching per call."""
@@ -943,9 +969,10 @@ class CellCertifier:
         """
         if self._first is None:
             self._first = _no_enclosure
-            if _derivative_size(self.expr) <= MAX_DERIVATIVE_NODES:
+            first = self._derivatives()[0]
+            if first is not None:
                 with contextlib.suppress(InvalidExpression):
-                    self._first = compile_enclosure(sp.diff(self.expr, SYMBOL), smooth=True)
+                    self._first = compile_enclosure(first, smooth=True)
         found = self._arb.jet(a, b)
         if found is not None:
             self.arb_enclosures += 1

@@ -79,6 +79,7 @@ __all__ = [
     "Target",
     "as_target",
     "parse_expression",
+    "parse_with_guards",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -530,20 +531,16 @@ def _check_assumptions(expr: sp.Expr, symbol: sp.Symbol) -> None:
     once, which is wrong on a domain reaching below 0.
     """
     allowed = SYMBOL.assumptions0
-    given = getattr(symbol, "_assumptions_orig", None) or symbol.assumptions0
-    extra = sorted(
-        f"{key}={value}"
-        for key, value in {**symbol.assumptions0, **given}.items()
-        if allowed.get(key, None) != value and key in given
-    ) or ["assumptions that imply more than real=True"]
-    if all(allowed.get(key, None) == value for key, value in symbol.assumptions0.items()):
+    if all(allowed.get(key) == value for key, value in symbol.assumptions0.items()):
         return
-    if extra:
-        raise InvalidExpression(
-            f"g={_shown(expr)} is invalid: expected a symbol without assumptions other than "
-            f"real=True; {symbol} has {', '.join(extra)} (sympy may already have simplified "
-            "g with them, e.g. sqrt(y**2) to y)"
-        )
+    given = getattr(symbol, "_assumptions_orig", None) or symbol.assumptions0
+    extra = sorted(f"{key}={value}" for key, value in given.items() if allowed.get(key) != value)
+    shown = ", ".join(extra) or "assumptions that imply more than real=True"
+    raise InvalidExpression(
+        f"g={_shown(expr)} is invalid: expected a symbol without assumptions other than "
+        f"real=True; {symbol} has {shown} (sympy may already have simplified g with them, "
+        "e.g. sqrt(y**2) to y)"
+    )
 
 
 def _sympy_depth(expr: sp.Basic) -> int:
@@ -644,7 +641,10 @@ class Target:
         """NaN where a guard of the expression as written fails."""
         for function, strict in self._guard_float:
             with np.errstate(all="ignore"):
-                argument = np.broadcast_to(np.asarray(function(flat.copy())), flat.shape)
+                try:
+                    argument = np.broadcast_to(np.asarray(function(flat.copy())), flat.shape)
+                except (OverflowError, ZeroDivisionError):
+                    continue  # a constant-heavy guard: the interval enclosures decide
                 if argument.dtype.kind == "c":
                     argument = np.where(argument.imag == 0, argument.real, np.nan)
                 ok = argument > 0 if strict else argument >= 0
@@ -655,6 +655,13 @@ class Target:
         try:
             with np.errstate(all="ignore"):
                 out = self._float(flat.copy())
+        except (OverflowError, ZeroDivisionError) as error:
+            if self.expr is None:
+                return None
+            raise EvaluationError(
+                f"g = {_shown(self.description)} cannot be evaluated in float64 "
+                f"({type(error).__name__}: {error}); expected values within the float range"
+            ) from None
         except Exception:
             if self.expr is not None:
                 raise

@@ -44,7 +44,7 @@ import numpy as np
 import sympy as sp
 
 from reluapprox._validation import check_positive_int
-from reluapprox.certify import CellCertifier, Node, up_fraction
+from reluapprox.certify import CellCertifier, Node, bounded_derivatives, up_fraction
 from reluapprox.errors import BudgetExceeded, CertificationError
 from reluapprox.expr import SYMBOL, Target
 
@@ -438,10 +438,14 @@ def uniform_start(expr: sp.Expr, a: float, b: float, target: float, *, samples: 
     """A first guess of the uniform cell count, ``(b - a) sqrt(max|g''| / (8 target))``.
 
     ``max |g''|`` is sampled in float64 (a guess only; the mesh is certified after).
-    Returns 16 when ``g''`` is not finite at the samples (a singularity).
+    Returns 16 when ``g''`` is not finite at the samples (a singularity) or too large
+    to build (:func:`~reluapprox.certify.bounded_derivatives`).
     """
+    derivative = bounded_derivatives(expr)[1]
+    if derivative is None:
+        return 16
     try:
-        second = sp.lambdify(SYMBOL, sp.diff(expr, SYMBOL, 2), modules="numpy")
+        second = sp.lambdify(SYMBOL, derivative, modules="numpy")
         with np.errstate(all="ignore"):
             values = np.asarray(second(np.linspace(a, b, samples)), dtype=np.float64)
     except (NameError, TypeError, ValueError):  # DiracDelta etc.: not C^2
