@@ -59,6 +59,7 @@ from reluapprox.expr import SYMBOL
 __all__ = [
     "ARB_PRECISION",
     "ARB_VALUE_RTOL",
+    "SPLIT_RTOL",
     "ArbKernel",
     "arb_down",
     "arb_up",
@@ -84,6 +85,16 @@ _FLOAT_MARGIN = 1 + 2.0**-50
 _FLOAT_SAFE = 2.0**-400
 
 _FLOAT_BIG = 2.0**1000
+
+#: ``g''`` of at least this size goes through ball arithmetic (no float overflow).
+_FLOAT_HUGE = 2.0**400
+
+#: ``g''`` below this size goes through ball arithmetic as well (no underflow).
+_FLOAT_TINY = 2.0**-400
+
+#: :meth:`ArbKernel.chord_error` also encloses ``g''`` on the two halves of a cell
+#: where its ball's radius exceeds this fraction of its midpoint.
+SPLIT_RTOL = 2.0**-7
 
 #: Added to float bounds whose products may have underflowed (two subnormal steps).
 _UNDERFLOW = 1e-323
@@ -478,6 +489,21 @@ def _compile_jet(expr: sp.Expr) -> JetFunction:
     raise _Refused
 
 
+def _peano(first: float, second: float) -> float:
+    """``(3 P + p)**2 / (128 P)``, rounded up, for ``P >= p`` the values ``max(P_j, 0)``.
+
+    See :meth:`ArbKernel.chord_error`.
+    """
+    big, small = max(first, second, 0.0), max(min(first, second), 0.0)
+    if big == 0:
+        return 0.0
+    if small == big:
+        return big / 8 * _FLOAT_MARGIN
+    total = (3 * big + small) * _FLOAT_MARGIN
+    # at most big / 8 (small <= big): the margin covers the four roundings
+    return min(big / 8, total * total / (128 * big)) * _FLOAT_MARGIN + 1e-323
+
+
 def _ball(a: float, b: float) -> Any:
     """A ball containing ``[a, b]``: the float midpoint, the half-width rounded up."""
     if a == b:
@@ -586,25 +612,93 @@ class ArbKernel:
             return None
         return found[0], found[1], half_d2
 
-    def c2_bound(self, a: float, b: float, radius: float) -> float | None:
-        """``(b - a)**2 / 8 * sup |g''| + radius`` on ``[a, b]``, rounded up, or ``None``.
+    def chord_error(self, a: float, b: float) -> tuple[float, float, int] | None:
+        """Coefficients of ``-down h**2 <= g - chord <= up h**2`` and the sign of ``g''``.
 
-        ``None`` where :meth:`jet` gives no ball (the caller falls back). The
-        arithmetic after the jet is done in floats and rounded up by the relative
-        margin ``2**-50``, which bounds the rounding errors of its five operations
-        (``float()`` of the ball end, ``b - a``, two products, one sum), plus
-        ``1e-323`` for products that may underflow; tiny cells and huge ``g''`` use
-        ball arithmetic instead.
+        ``chord`` interpolates ``g`` exactly at ``a`` and ``b`` (``h = b - a``); the
+        sign is ``+1`` or ``-1`` where the ``g''`` ball has one, else 0. By the Peano
+        kernel, ``g(x) - chord(x) = -int G(x, s) g''(s) ds`` with ``G >= 0`` and
+        ``int G(x, s) ds = (x - a)(b - x)/2``, so ``g''`` enclosed in ``[m, M]`` on the
+        cell gives ``down = max(M, 0)/8`` and ``up = max(-m, 0)/8``. Where the ball
+        is wider than :data:`SPLIT_RTOL` of its midpoint, ``g''`` is also enclosed on
+        the two halves, ``[m_j, M_j]``; the kernel's weights on the halves,
+        ``W_1(x) = (x - a)((b - x)/2 - h/8)`` and ``W_2(x) = (x - a) h/8`` for ``x``
+        in the left half (symmetrically on the right), give
+        ``max_x (W_1 P_1 + W_2 P_2) = h**2 (3 P + p)**2 / (128 P)`` for
+        ``P_j = max(M_j, 0)``, ``P = max P_j``, ``p = min P_j``: about the mean of
+        ``P_1, P_2`` instead of their maximum (the smaller coefficient is returned).
+        Floats are rounded up by the margin ``2**-50`` (a few operations each).
+        ``None`` where :meth:`jet` gives no ball or ``g''`` is huge or tiny (the
+        caller then uses ball arithmetic).
+
+        Examples:
+            >>> import sympy as sp
+            >>> from reluapprox.expr import SYMBOL as x
+            >>> down, up, sign = ArbKernel(x**2).chord_error(0.0, 1.0)  # g'' = 2
+            >>> 0.25 <= down <= 0.25 * (1 + 2**-45), up, sign
+            (True, 0.0, 1)
+            >>> down, up, sign = ArbKernel(x**4).chord_error(0.5, 1.0)  # g'' = 12 x**2
+            >>> round(down, 4), up  # (3 * 12 + 6.75)**2 / (128 * 12), not 12 / 8
+            (1.1898, 0.0)
         """
         found = self.jet(a, b)
         if found is None:
             return None
-        # sup |g''| / 2, rounded up (float() rounds to nearest; the margin covers it)
-        half = float(found[2].abs_upper()) * _FLOAT_MARGIN
+        whole = self._half_second(found[2])
+        if whole is None:
+            return None
+        (m, big_m), ball = whole, found[2]
+        down, up = _peano(big_m, big_m), _peano(-m, -m)
+        if ball.rad() > SPLIT_RTOL * abs(ball.mid()):
+            mid = 0.5 * a + 0.5 * b  # within 1 ulp of the midpoint: widen the halves
+            left = self.jet(a, math.nextafter(mid, math.inf))
+            right = self.jet(math.nextafter(mid, -math.inf), b)
+            lh = None if left is None else self._half_second(left[2])
+            rh = None if right is None else self._half_second(right[2])
+            if lh is not None and rh is not None:
+                down = min(down, _peano(lh[1], rh[1]))
+                up = min(up, _peano(-lh[0], -rh[0]))
+        return down, up, 1 if ball.lower() >= 0 else (-1 if ball.upper() <= 0 else 0)
+
+    @staticmethod
+    def _half_second(half_d2: Any) -> tuple[float, float] | None:
+        """Floats ``m <= g'' <= M`` from the ball of ``g''/2`` (``None`` if huge)."""
+        lower, upper = float(half_d2.lower()), float(half_d2.upper())
+        # float() of an exact ball end errs by less than 1 ulp: widen by 2 ulps
+        m = 2 * (lower - abs(lower) * 2.0**-51 - 5e-324)
+        big_m = 2 * (upper + abs(upper) * 2.0**-51 + 5e-324)
+        if not -_FLOAT_HUGE < m <= big_m < _FLOAT_HUGE:
+            return None
+        # near underflow the float operations lose their relative accuracy: tiny g''
+        # goes through ball arithmetic, and a tiny end is moved outward to +-_FLOAT_TINY
+        if max(-m, big_m) < _FLOAT_TINY:
+            return None
+        if -_FLOAT_TINY < m < _FLOAT_TINY:
+            m = -_FLOAT_TINY if m < 0 else 0.0
+        if -_FLOAT_TINY < big_m < _FLOAT_TINY:
+            big_m = _FLOAT_TINY if big_m > 0 else 0.0
+        return m, big_m
+
+    def c2_bound(self, a: float, b: float, radius: float) -> float | None:
+        """``sup |g - chord| + radius`` on ``[a, b]`` from :meth:`chord_error`, rounded up.
+
+        At most ``(b - a)**2 / 8 * sup |g''| + radius``; ``None`` where :meth:`jet`
+        gives no ball (the caller falls back). The arithmetic after the
+        coefficients is done in floats and rounded up by the relative margin
+        ``2**-50`` per group of at most four operations, plus ``1e-323`` for
+        products that may underflow; tiny cells and huge ``g''`` use ball arithmetic
+        (the whole-cell ``sup |g''|``) instead.
+        """
         h = b - a
-        if h > _FLOAT_SAFE and half < 1 / _FLOAT_SAFE:
-            # (the products may underflow when sup |g''| is tiny: 1e-322 covers that)
-            return (h * h * half / 4 + radius) * _FLOAT_MARGIN + (_UNDERFLOW if half else 0.0)
+        if h > _FLOAT_SAFE:
+            coefficients = self.chord_error(a, b)
+            if coefficients is not None:
+                q = h * h * _FLOAT_MARGIN
+                worst = max(coefficients[0], coefficients[1])
+                return (q * worst + radius) * _FLOAT_MARGIN + (_UNDERFLOW if worst else 0.0)
+        found = self.jet(a, b)
+        if found is None:
+            return None
         saved = flint.ctx.prec
         flint.ctx.prec = ARB_PRECISION
         try:

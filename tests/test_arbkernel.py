@@ -174,23 +174,57 @@ def test_the_working_precision_is_restored() -> None:
 
 
 @pytest.mark.parametrize(
-    ("a", "b", "scale"),
+    ("a", "b", "scale", "split"),
     [
-        (0.25, 0.75, 1),
-        (1.0, 1.0 + 2.0**-40, 1),
-        (2.0**-420, 2.0**-419, 2**600),
-        (0.25, 0.75, Fraction(1, 10**318)),  # the float products underflow
+        (0.25, 0.75, 1, True),  # g'' varies by a factor 3: enclosed on the halves too
+        (1.0, 1.0 + 2.0**-40, 1, False),
+        (2.0**-420, 2.0**-419, 2**600, False),
+        (0.25, 0.75, Fraction(1, 10**318), False),  # tiny g'': ball arithmetic
     ],
 )
-def test_c2_bound_in_floats_and_in_balls(a: float, b: float, scale: int | Fraction) -> None:
-    # g = scale x**3: sup |g''| = 6 scale b on [a, b] (b > 0); the float path (the first
-    # two) and the ball path (a cell shorter than 2**-400) both round up, by little
-    # more than the 30-bit radii of Arb's balls
+def test_c2_bound_in_floats_and_in_balls(
+    a: float, b: float, scale: int | Fraction, split: bool
+) -> None:
+    # g = scale x**3: sup |g''| = 6 scale b on [a, b] (b > 0); where g'' is enclosed
+    # on the halves as well, the Peano bound h**2 (3 P + p)**2 / (128 P) with
+    # P = 6 scale b and p = 6 scale (a + b)/2; the float path (the first two) and the
+    # ball path (a cell shorter than 2**-400, tiny g'') round up, by little more than
+    # the 30-bit radii of Arb's balls
     kernel = ArbKernel(sp.Rational(scale.numerator, scale.denominator) * x**3)
     bound = kernel.c2_bound(a, b, 0.0)
     assert bound is not None
-    exact = Fraction(b - a) ** 2 / 8 * 6 * scale * Fraction(b)
+    h, big, small = Fraction(b - a), 6 * scale * Fraction(b), 3 * scale * Fraction(a + b)
+    exact = h**2 * (3 * big + small) ** 2 / (128 * big) if split else h**2 / 8 * big
     assert exact <= Fraction(bound) <= exact * (1 + Fraction(1, 2**26)) + Fraction(1e-322)
+
+
+@pytest.mark.parametrize(
+    ("expr", "a", "b"),
+    [
+        (x**4, 0.5, 1.0),
+        (sp.sqrt(x), 0.1, 0.2),
+        (1 / (1 + 25 * x**2), 0.5, 0.52),
+        (sp.sin(12 * x), 0.1, 0.2),
+        (-sp.exp(3 * x), 0.0, 0.5),
+    ],
+)
+def test_chord_error_encloses_the_interpolation_error(expr: sp.Expr, a: float, b: float) -> None:
+    # -down h**2 <= g - chord <= up h**2 at 2001 points (exact chord, 50-digit g)
+    found = ArbKernel(expr).chord_error(a, b)
+    assert found is not None
+    down, up, sign = found
+    g = sp.lambdify(x, expr, "mpmath")
+    with mpmath.workdps(50):
+        ga, gb, h = g(mpmath.mpf(a)), g(mpmath.mpf(b)), mpmath.mpf(b) - mpmath.mpf(a)
+        errors = []
+        for k in range(2001):
+            t = mpmath.mpf(a) + h * k / 2000
+            errors.append(g(t) - (ga + (gb - ga) * (t - a) / h))
+        assert -down * h**2 <= min(errors)
+        assert max(errors) <= up * h**2
+    # g'' has one sign on these cells: one side of the range is 0
+    assert sign == (1 if min(errors) < 0 else -1)
+    assert (up if sign == 1 else down) == 0.0
 
 
 @given(
