@@ -739,8 +739,9 @@ def shifted_mesh(
     chord by ``S ~ target`` puts ``g - f`` in ``[S - E, S]``, so cells with
     ``E <= 2 target`` (``sqrt 2`` longer) are admissible. The node shifts are
     ``-S`` on convex runs, ``+S`` on concave runs and ``0`` where ``g''`` may change
-    sign or ``g`` is not smooth. A run ends with an unshifted node just before the
-    first cell whose enclosure of ``g''`` contains 0 (a cell with ``E <= target``);
+    sign or ``g`` is not smooth (the first run starts shifted at ``a``). A run ends
+    with an unshifted node just before the first cell whose enclosure of ``g''``
+    contains 0 (a cell with ``E <= target``);
     where that cell would be short, the march backtracks one cell and redoes it
     ending with shift 0. Every cell is certified by
     :meth:`~reluapprox.certify.CellCertifier.error_range`.
@@ -755,6 +756,11 @@ def shifted_mesh(
     bounds: list[float] = []
     signs: list[int] = []
     h = (b - a) / 16
+    first = _shifted_search(certifier, nodes[0], 0, b, h, t, "free", budget, 1)[0]
+    if first is not None:
+        # the value at a is free: a first run where g'' has one sign starts shifted
+        shifts[0] = -first[3]
+        h = first[0].x - a
     schedule = _JumpSchedule()
     previous = (0.0, False)  # optimal length of the last cell, and whether it was shifted
     while nodes[-1].x < b:
