@@ -553,6 +553,31 @@ def _peano_pieces(uppers: list[float]) -> float:
         flint.ctx.prec = saved
 
 
+def _second_bounds(lower: float, upper: float) -> tuple[float, float] | None:
+    """Floats ``m <= g'' <= M`` from the float ends of the ball of ``g''/2``, or ``None``.
+
+    ``None`` where ``g''`` is huge or tiny: there the caller uses ball arithmetic.
+    """
+    # float() of an exact ball end errs by less than 1 ulp: widen by 2 ulps
+    m = 2 * (lower - abs(lower) * 2.0**-51 - 5e-324)
+    big_m = 2 * (upper + abs(upper) * 2.0**-51 + 5e-324)
+    if not -_FLOAT_HUGE < m <= big_m < _FLOAT_HUGE:
+        return None
+    # near underflow the float operations lose their relative accuracy: tiny g''
+    # goes through ball arithmetic, and a tiny end is moved outward to +-_FLOAT_TINY
+    if max(-m, big_m) < _FLOAT_TINY:
+        return None
+    if -_FLOAT_TINY < m < _FLOAT_TINY:
+        m = -_FLOAT_TINY if m < 0 else 0.0
+    if -_FLOAT_TINY < big_m < _FLOAT_TINY:
+        big_m = _FLOAT_TINY if big_m > 0 else 0.0
+    return m, big_m
+
+
+_ONE = flint.arb(1)
+_ZERO = flint.arb(0)
+
+
 def _ball(a: float, b: float) -> Any:
     """A ball containing ``[a, b]``: the float midpoint, the half-width rounded up."""
     if a == b:
@@ -647,19 +672,25 @@ class ArbKernel:
         ``None`` also where the ``g''`` ball contains 0 with a nonzero radius: its
         sign is lost, and the mpmath kernel may still prove one.
         """
+        found = self._jet_balls(a, b)
+        if found is None:
+            return None
+        half_d2 = found[2]
+        if half_d2.rad() > abs(half_d2.mid()):
+            return None
+        return found[0], found[1], half_d2
+
+    def _jet_balls(self, a: float, b: float) -> tuple[Any, Any, Any] | None:
+        """The finite balls of :meth:`jet`, also where ``g''``'s contains 0."""
         if self._jet is None:
             return None
-        x = (_ball(a, b), flint.arb(1), flint.arb(0))
-        found = self._run(self._jet, x)
+        found = self._run(self._jet, (_ball(a, b), _ONE, _ZERO))
         if found is None:
             return None
         for c in found:
             if not c.is_finite():
                 return None
-        half_d2 = found[2]
-        if half_d2.rad() > abs(half_d2.mid()):
-            return None
-        return found[0], found[1], half_d2
+        return found  # type: ignore[no-any-return]
 
     def chord_error(self, a: float, b: float) -> tuple[float, float, int] | None:
         """Coefficients of ``-down h**2 <= g - chord <= up h**2`` and the sign of ``g''``.
@@ -690,64 +721,68 @@ class ArbKernel:
             >>> round(down, 3), up  # on 8 pieces; 1.19 on the halves, 12 / 8 on the cell
             (0.942, 0.0)
         """
-        found = self.jet(a, b)
+        found = self._jet_balls(a, b)
         if found is None:
             return None
-        whole = self._half_second(found[2])
+        ball = found[2]
+        lower, upper = float(ball.lower()), float(ball.upper())
+        if lower < 0 < upper:
+            return None  # the sign of g'' is lost (as in jet)
+        whole = _second_bounds(lower, upper)
         if whole is None:
             return None
-        (m, big_m), ball = whole, found[2]
+        m, big_m = whole
+        if lower > 0 or (lower == 0 and ball.lower() >= 0):
+            sign = 1
+        else:
+            sign = -1 if upper < 0 or (upper == 0 and ball.upper() <= 0) else 0
+        if upper - lower <= SPLIT_RTOL * abs(upper + lower):
+            # the common case (radius <= SPLIT_RTOL |midpoint|): the whole cell only
+            down = big_m / 8 * _FLOAT_MARGIN if big_m > 0 else 0.0
+            return down, (-m / 8 * _FLOAT_MARGIN if m < 0 else 0.0), sign
         down, up = _peano(big_m, big_m), _peano(-m, -m)
-        if ball.rad() > SPLIT_RTOL * abs(ball.mid()):
-            mid = 0.5 * a + 0.5 * b  # within 1 ulp of the midpoint: widen the halves
-            left = self.jet(a, math.nextafter(mid, math.inf))
-            right = self.jet(math.nextafter(mid, -math.inf), b)
-            lh = None if left is None else self._half_second(left[2])
-            rh = None if right is None else self._half_second(right[2])
-            if lh is not None and rh is not None:
-                down = min(down, _peano(lh[1], rh[1]))
-                up = min(up, _peano(-lh[0], -rh[0]))
-        if ball.rad() > PIECES_RTOL * abs(ball.mid()):
+        middle = 0.5 * a + 0.5 * b  # within 1 ulp of the midpoint: widen the halves
+        halves = self._seconds(
+            [(a, math.nextafter(middle, math.inf)), (math.nextafter(middle, -math.inf), b)]
+        )
+        if halves is not None:
+            down = min(down, _peano(halves[0][1], halves[1][1]))
+            up = min(up, _peano(-halves[0][0], -halves[1][0]))
+        if upper - lower > PIECES_RTOL * abs(upper + lower):
             pieces = self._pieces(a, b)
             if pieces is not None:
                 down = min(down, _peano_pieces([p[1] for p in pieces]))
                 up = min(up, _peano_pieces([-p[0] for p in pieces]))
-        return down, up, 1 if ball.lower() >= 0 else (-1 if ball.upper() <= 0 else 0)
+        return down, up, sign
 
     def _pieces(self, a: float, b: float) -> list[tuple[float, float]] | None:
         """Float enclosures of ``g''`` on :data:`PIECES` equal subcells of ``[a, b]``."""
         fa, width = Fraction(a), Fraction(b) - Fraction(a)
         # the floats nearest to the exact cuts, widened by one float on each side
         cuts = [float(fa + width * j / PIECES) for j in range(PIECES + 1)]
+        last = PIECES - 1
+        return self._seconds(
+            [
+                (
+                    cuts[j] if j == 0 else math.nextafter(cuts[j], -math.inf),
+                    cuts[j + 1] if j == last else math.nextafter(cuts[j + 1], math.inf),
+                )
+                for j in range(PIECES)
+            ]
+        )
+
+    def _seconds(self, cells: list[tuple[float, float]]) -> list[tuple[float, float]] | None:
+        """Float bounds ``(m, M)`` of ``g''`` on each cell (``None`` if one has none)."""
         found = []
-        for j in range(PIECES):
-            lo = cuts[j] if j == 0 else math.nextafter(cuts[j], -math.inf)
-            hi = cuts[j + 1] if j == PIECES - 1 else math.nextafter(cuts[j + 1], math.inf)
-            jet = self.jet(lo, hi)
-            second = None if jet is None else self._half_second(jet[2])
+        for a, b in cells:
+            jet = self.jet(a, b)
+            second = None
+            if jet is not None:
+                second = _second_bounds(float(jet[2].lower()), float(jet[2].upper()))
             if second is None:
                 return None
             found.append(second)
         return found
-
-    @staticmethod
-    def _half_second(half_d2: Any) -> tuple[float, float] | None:
-        """Floats ``m <= g'' <= M`` from the ball of ``g''/2`` (``None`` if huge)."""
-        lower, upper = float(half_d2.lower()), float(half_d2.upper())
-        # float() of an exact ball end errs by less than 1 ulp: widen by 2 ulps
-        m = 2 * (lower - abs(lower) * 2.0**-51 - 5e-324)
-        big_m = 2 * (upper + abs(upper) * 2.0**-51 + 5e-324)
-        if not -_FLOAT_HUGE < m <= big_m < _FLOAT_HUGE:
-            return None
-        # near underflow the float operations lose their relative accuracy: tiny g''
-        # goes through ball arithmetic, and a tiny end is moved outward to +-_FLOAT_TINY
-        if max(-m, big_m) < _FLOAT_TINY:
-            return None
-        if -_FLOAT_TINY < m < _FLOAT_TINY:
-            m = -_FLOAT_TINY if m < 0 else 0.0
-        if -_FLOAT_TINY < big_m < _FLOAT_TINY:
-            big_m = _FLOAT_TINY if big_m > 0 else 0.0
-        return m, big_m
 
     def c2_bound(self, a: float, b: float, radius: float) -> float | None:
         """``sup |g - chord| + radius`` on ``[a, b]`` from :meth:`chord_error`, rounded up.
