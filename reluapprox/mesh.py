@@ -102,6 +102,9 @@ JUMP_MAX_INTERVAL = 16
 #: Largest step ratio ``allowed / width`` of :func:`shifted_mesh` (converted to float).
 RATIO_CAP = 10**6
 
+#: The adaptive march checks the deadline (and reports progress) every this many cells.
+BUDGET_INTERVAL = 8
+
 #: Seconds between two calls of a progress callback.
 PROGRESS_INTERVAL = 0.5
 
@@ -312,7 +315,9 @@ def adaptive_mesh(
     schedule = _JumpSchedule()
     x = a
     while x < b:
-        budget.check(x, len(bounds) + 1)
+        cells = len(bounds) + 1
+        if cells > max_neurons or not cells % BUDGET_INTERVAL:
+            budget.check(x, cells)
         best: tuple[Node, float, str] | None = None
         lo_h, hi_h = 0.0, math.inf
         trials = 0

@@ -82,6 +82,7 @@ def test_adaptive_mesh_budget() -> None:
 
 def test_adaptive_mesh_reports_progress(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("reluapprox.mesh.PROGRESS_INTERVAL", 0.0)
+    monkeypatch.setattr("reluapprox.mesh.BUDGET_INTERVAL", 1)
     calls: list[tuple[float, int]] = []
     adaptive_mesh(CellCertifier(x**2), 0.0, 1.0, 1e-3, progress=lambda f, n: calls.append((f, n)))
     assert len(calls) >= 5
