@@ -35,7 +35,7 @@ a deep :class:`~reluapprox.network.ReluNetwork` with a proved bound
 Examples:
     >>> res = approximate("exp(3*x)", 1e-3)
     >>> res.certified, res.n_neurons, res.bound < 1e-3
-    (True, 80, True)
+    (True, 79, True)
     >>> res.method.split(";")[0]
     'certified: adaptive mesh, interval arithmetic (Arb 80 bits'
     >>> import math
@@ -827,9 +827,9 @@ def approximate(
                 built = certified_uniform_mesh(certifier, a, b, tau, start=start, **budget)
         bound = max(built.bounds)
         names = {
-            "C2": "h^2/8 sup|g''|",
+            "C2": "Peano kernel bound <= h^2/8 sup|g''|",
             "oscillation": "oscillation",
-            "shifted": "shifted chord with h^2/8 g'' range",
+            "shifted": "shifted chord with Peano kernel g'' range",
             "unshifted": "chord range",
         }
         kinds = ", ".join(f"{names[k]} on {v} cells" for k, v in sorted(built.methods.items()))

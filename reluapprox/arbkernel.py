@@ -59,6 +59,9 @@ from reluapprox.expr import SYMBOL
 __all__ = [
     "ARB_PRECISION",
     "ARB_VALUE_RTOL",
+    "PIECES",
+    "PIECES_RTOL",
+    "SPLIT_RTOL",
     "ArbKernel",
     "arb_down",
     "arb_up",
@@ -84,6 +87,23 @@ _FLOAT_MARGIN = 1 + 2.0**-50
 _FLOAT_SAFE = 2.0**-400
 
 _FLOAT_BIG = 2.0**1000
+
+#: ``g''`` of at least this size goes through ball arithmetic (no float overflow).
+_FLOAT_HUGE = 2.0**400
+
+#: ``g''`` below this size goes through ball arithmetic as well (no underflow).
+_FLOAT_TINY = 2.0**-400
+
+#: :meth:`ArbKernel.chord_error` also encloses ``g''`` on the two halves of a cell
+#: where its ball's radius exceeds this fraction of its midpoint.
+SPLIT_RTOL = 2.0**-7
+
+#: Where the radius exceeds this fraction, ``g''`` is also enclosed on
+#: :data:`PIECES` equal pieces (near singular points such as ``|x - 1/3|**0.7``).
+PIECES_RTOL = 2.0**-3
+
+#: Pieces of a cell for the Peano bound of strongly varying ``g''``.
+PIECES = 8
 
 #: Added to float bounds whose products may have underflowed (two subnormal steps).
 _UNDERFLOW = 1e-323
@@ -478,6 +498,86 @@ def _compile_jet(expr: sp.Expr) -> JetFunction:
     raise _Refused
 
 
+def _peano(first: float, second: float) -> float:
+    """``(3 P + p)**2 / (128 P)``, rounded up, for ``P >= p`` the values ``max(P_j, 0)``.
+
+    See :meth:`ArbKernel.chord_error`.
+    """
+    big, small = max(first, second, 0.0), max(min(first, second), 0.0)
+    if big == 0:
+        return 0.0
+    if small == big:
+        return big / 8 * _FLOAT_MARGIN
+    total = (3 * big + small) * _FLOAT_MARGIN
+    # at most big / 8 (small <= big): the margin covers the four roundings
+    return min(big / 8, total * total / (128 * big)) * _FLOAT_MARGIN + 1e-323
+
+
+def _peano_pieces(uppers: list[float]) -> float:
+    """``max_x sum_j W_j(x) P_j / h**2`` for ``P_j = max(uppers[j], 0)`` on equal pieces.
+
+    On ``k`` equal pieces of a cell scaled to ``[0, 1]`` the Peano weights are
+    ``A_j = (2j + 1)/(2k**2)`` (pieces left of ``u``, times ``1 - u``) and
+    ``B_j = (2k - 2j - 1)/(2k**2)`` (right of ``u``, times ``u``); on piece ``i`` the
+    sum is the concave quadratic ``-P_i u**2/2 + (P_i/2 + R - L) u + L`` with
+    ``L = sum_{j<i} P_j A_j - P_i (i/k)**2/2`` and
+    ``R = sum_{j>i} P_j B_j - P_i ((k - 1 - i)/k)**2/2``. Its maximum on the piece is
+    bounded by the vertex value where the vertex may lie on the piece, else by the
+    larger end value. Evaluated in Arb at :data:`ARB_PRECISION` bits, rounded up.
+    """
+    k = len(uppers)
+    saved = flint.ctx.prec
+    flint.ctx.prec = ARB_PRECISION
+    try:
+        p = [flint.arb(max(u, 0.0)) for u in uppers]
+        worst = flint.arb(0)
+        for i in range(k):
+            left = sum((p[j] * (2 * j + 1) for j in range(i)), flint.arb(0)) / (2 * k * k)
+            right = sum((p[j] * (2 * k - 2 * j - 1) for j in range(i + 1, k)), flint.arb(0))
+            big_l = left - p[i] * (i * i) / (2 * k * k)
+            big_r = right / (2 * k * k) - p[i] * ((k - 1 - i) ** 2) / (2 * k * k)
+            slope = p[i] / 2 + big_r - big_l
+            start, end = flint.arb(i) / k, flint.arb(i + 1) / k
+
+            def value(u: Any, i: int = i, slope: Any = slope, big_l: Any = big_l) -> Any:
+                return -p[i] * u * u / 2 + slope * u + big_l
+
+            best = value(start).union(value(end))
+            if max(uppers[i], 0.0) > 0:
+                vertex = slope / p[i]
+                if not (vertex < start or vertex > end):  # the vertex may lie on the piece
+                    best = best.union(big_l + slope * slope / (2 * p[i]))
+            worst = worst.union(best)
+        return arb_up(worst)
+    finally:
+        flint.ctx.prec = saved
+
+
+def _second_bounds(lower: float, upper: float) -> tuple[float, float] | None:
+    """Floats ``m <= g'' <= M`` from the float ends of the ball of ``g''/2``, or ``None``.
+
+    ``None`` where ``g''`` is huge or tiny: there the caller uses ball arithmetic.
+    """
+    # float() of an exact ball end errs by less than 1 ulp: widen by 2 ulps
+    m = 2 * (lower - abs(lower) * 2.0**-51 - 5e-324)
+    big_m = 2 * (upper + abs(upper) * 2.0**-51 + 5e-324)
+    if not -_FLOAT_HUGE < m <= big_m < _FLOAT_HUGE:
+        return None
+    # near underflow the float operations lose their relative accuracy: tiny g''
+    # goes through ball arithmetic, and a tiny end is moved outward to +-_FLOAT_TINY
+    if max(-m, big_m) < _FLOAT_TINY:
+        return None
+    if -_FLOAT_TINY < m < _FLOAT_TINY:
+        m = -_FLOAT_TINY if m < 0 else 0.0
+    if -_FLOAT_TINY < big_m < _FLOAT_TINY:
+        big_m = _FLOAT_TINY if big_m > 0 else 0.0
+    return m, big_m
+
+
+_ONE = flint.arb(1)
+_ZERO = flint.arb(0)
+
+
 def _ball(a: float, b: float) -> Any:
     """A ball containing ``[a, b]``: the float midpoint, the half-width rounded up."""
     if a == b:
@@ -578,39 +678,138 @@ class ArbKernel:
         ``None`` also where the ``g''`` ball contains 0 with a nonzero radius: its
         sign is lost, and the mpmath kernel may still prove one.
         """
-        if self._jet is None:
-            return None
-        x = (_ball(a, b), flint.arb(1), flint.arb(0))
-        found = self._run(self._jet, x)
+        found = self._jet_balls(a, b)
         if found is None:
             return None
-        for c in found:
-            if not c.is_finite():
-                return None
         half_d2 = found[2]
         if half_d2.rad() > abs(half_d2.mid()):
             return None
         return found[0], found[1], half_d2
 
-    def c2_bound(self, a: float, b: float, radius: float) -> float | None:
-        """``(b - a)**2 / 8 * sup |g''| + radius`` on ``[a, b]``, rounded up, or ``None``.
+    def _jet_balls(self, a: float, b: float) -> tuple[Any, Any, Any] | None:
+        """The finite balls of :meth:`jet`, also where ``g''``'s contains 0."""
+        if self._jet is None:
+            return None
+        found = self._run(self._jet, (_ball(a, b), _ONE, _ZERO))
+        if found is None:
+            return None
+        for c in found:
+            if not c.is_finite():
+                return None
+        return found  # type: ignore[no-any-return]
 
-        ``None`` where :meth:`jet` gives no ball (the caller falls back). The
-        arithmetic after the jet is done in floats and rounded up by the relative
-        margin ``2**-50``, which bounds the rounding errors of its five operations
-        (``float()`` of the ball end, ``b - a``, two products, one sum), plus
-        ``1e-323`` for products that may underflow; tiny cells and huge ``g''`` use
-        ball arithmetic instead.
+    def chord_error(self, a: float, b: float) -> tuple[float, float, int] | None:
+        """Coefficients of ``-down h**2 <= g - chord <= up h**2`` and the sign of ``g''``.
+
+        ``chord`` interpolates ``g`` exactly at ``a`` and ``b`` (``h = b - a``); the
+        sign is ``+1`` or ``-1`` where the ``g''`` ball has one, else 0. By the Peano
+        kernel, ``g(x) - chord(x) = -int G(x, s) g''(s) ds`` with ``G >= 0`` and
+        ``int G(x, s) ds = (x - a)(b - x)/2``, so ``g''`` enclosed in ``[m, M]`` on the
+        cell gives ``down = max(M, 0)/8`` and ``up = max(-m, 0)/8``. Where the ball
+        is wider than :data:`SPLIT_RTOL` of its midpoint, ``g''`` is also enclosed on
+        the two halves, ``[m_j, M_j]``; the kernel's weights on the halves,
+        ``W_1(x) = (x - a)((b - x)/2 - h/8)`` and ``W_2(x) = (x - a) h/8`` for ``x``
+        in the left half (symmetrically on the right), give
+        ``max_x (W_1 P_1 + W_2 P_2) = h**2 (3 P + p)**2 / (128 P)`` for
+        ``P_j = max(M_j, 0)``, ``P = max P_j``, ``p = min P_j``: about the mean of
+        ``P_1, P_2`` instead of their maximum (the smaller coefficient is returned).
+        Floats are rounded up by the margin ``2**-50`` (a few operations each).
+        ``None`` where :meth:`jet` gives no ball or ``g''`` is huge or tiny (the
+        caller then uses ball arithmetic).
+
+        Examples:
+            >>> import sympy as sp
+            >>> from reluapprox.expr import SYMBOL as x
+            >>> down, up, sign = ArbKernel(x**2).chord_error(0.0, 1.0)  # g'' = 2
+            >>> 0.25 <= down <= 0.25 * (1 + 2**-45), up, sign
+            (True, 0.0, 1)
+            >>> down, up, sign = ArbKernel(x**4).chord_error(0.5, 1.0)  # g'' = 12 x**2
+            >>> round(down, 3), up  # on 8 pieces; 1.19 on the halves, 12 / 8 on the cell
+            (0.942, 0.0)
         """
+        found = self._jet_balls(a, b)
+        if found is None:
+            return None
+        ball = found[2]
+        lower, upper = float(ball.lower()), float(ball.upper())
+        if lower < 0 < upper:
+            return None  # the sign of g'' is lost (as in jet)
+        whole = _second_bounds(lower, upper)
+        if whole is None:
+            return None
+        m, big_m = whole
+        if lower > 0 or (lower == 0 and ball.lower() >= 0):
+            sign = 1
+        else:
+            sign = -1 if upper < 0 or (upper == 0 and ball.upper() <= 0) else 0
+        if upper - lower <= SPLIT_RTOL * abs(upper + lower):
+            # the common case (radius <= SPLIT_RTOL |midpoint|): the whole cell only
+            down = big_m / 8 * _FLOAT_MARGIN if big_m > 0 else 0.0
+            return down, (-m / 8 * _FLOAT_MARGIN if m < 0 else 0.0), sign
+        down, up = _peano(big_m, big_m), _peano(-m, -m)
+        middle = 0.5 * a + 0.5 * b  # within 1 ulp of the midpoint: widen the halves
+        halves = self._seconds(
+            [(a, math.nextafter(middle, math.inf)), (math.nextafter(middle, -math.inf), b)]
+        )
+        if halves is not None:
+            down = min(down, _peano(halves[0][1], halves[1][1]))
+            up = min(up, _peano(-halves[0][0], -halves[1][0]))
+        if upper - lower > PIECES_RTOL * abs(upper + lower):
+            pieces = self._pieces(a, b)
+            if pieces is not None:
+                down = min(down, _peano_pieces([p[1] for p in pieces]))
+                up = min(up, _peano_pieces([-p[0] for p in pieces]))
+        return down, up, sign
+
+    def _pieces(self, a: float, b: float) -> list[tuple[float, float]] | None:
+        """Float enclosures of ``g''`` on :data:`PIECES` equal subcells of ``[a, b]``."""
+        fa, width = Fraction(a), Fraction(b) - Fraction(a)
+        # the floats nearest to the exact cuts, widened by one float on each side
+        cuts = [float(fa + width * j / PIECES) for j in range(PIECES + 1)]
+        last = PIECES - 1
+        return self._seconds(
+            [
+                (
+                    cuts[j] if j == 0 else math.nextafter(cuts[j], -math.inf),
+                    cuts[j + 1] if j == last else math.nextafter(cuts[j + 1], math.inf),
+                )
+                for j in range(PIECES)
+            ]
+        )
+
+    def _seconds(self, cells: list[tuple[float, float]]) -> list[tuple[float, float]] | None:
+        """Float bounds ``(m, M)`` of ``g''`` on each cell (``None`` if one has none)."""
+        found = []
+        for a, b in cells:
+            jet = self.jet(a, b)
+            second = None
+            if jet is not None:
+                second = _second_bounds(float(jet[2].lower()), float(jet[2].upper()))
+            if second is None:
+                return None
+            found.append(second)
+        return found
+
+    def c2_bound(self, a: float, b: float, radius: float) -> float | None:
+        """``sup |g - chord| + radius`` on ``[a, b]`` from :meth:`chord_error`, rounded up.
+
+        At most ``(b - a)**2 / 8 * sup |g''| + radius``; ``None`` where :meth:`jet`
+        gives no ball (the caller falls back). The arithmetic after the
+        coefficients is done in floats and rounded up by the relative margin
+        ``2**-50`` per group of at most four operations, plus ``1e-323`` for
+        products that may underflow; tiny cells and huge ``g''`` use ball arithmetic
+        (the whole-cell ``sup |g''|``) instead.
+        """
+        h = b - a
+        if h > _FLOAT_SAFE:
+            coefficients = self.chord_error(a, b)
+            if coefficients is not None:
+                q = h * h * _FLOAT_MARGIN
+                worst = max(coefficients[0], coefficients[1])
+                return (q * worst + radius) * _FLOAT_MARGIN + (_UNDERFLOW if worst else 0.0)
         found = self.jet(a, b)
         if found is None:
             return None
-        # sup |g''| / 2, rounded up (float() rounds to nearest; the margin covers it)
-        half = float(found[2].abs_upper()) * _FLOAT_MARGIN
-        h = b - a
-        if h > _FLOAT_SAFE and half < 1 / _FLOAT_SAFE:
-            # (the products may underflow when sup |g''| is tiny: 1e-322 covers that)
-            return (h * h * half / 4 + radius) * _FLOAT_MARGIN + (_UNDERFLOW if half else 0.0)
         saved = flint.ctx.prec
         flint.ctx.prec = ARB_PRECISION
         try:

@@ -1027,24 +1027,21 @@ class CellCertifier:
         """
         a, b = left.x, right.x
         enclosure: Interval | None = None
+        h = b - a
+        coefficients = self._arb.chord_error(a, b) if h > _FLOAT_SAFE else None
+        if coefficients is not None:
+            self.arb_enclosures += 1
+            # in floats, each result rounded outward by the margin (all terms >= 0)
+            # (1e-323 covers a product that may underflow)
+            down, up, sign = coefficients
+            q = h * h * _RADIUS_MARGIN
+            r = max(left.radius, right.radius)
+            lo = -((q * down + r) * _RADIUS_MARGIN + (1e-323 if down else 0.0))
+            hi = (q * up + r) * _RADIUS_MARGIN + (1e-323 if up else 0.0)
+            return ErrorRange(lo, hi, sign, True)
         found = self._arb.jet(a, b)
         if found is not None:
             self.arb_enclosures += 1
-            # float() of an exact ball end errs by less than 1 ulp: widen by 2 ulps
-            lower, upper = float(found[2].lower()), float(found[2].upper())
-            m_f = 2 * (lower - abs(lower) * 2.0**-51 - 5e-324)
-            big_m_f = 2 * (upper + abs(upper) * 2.0**-51 + 5e-324)
-            h = b - a
-            sign = 1 if m_f >= 0 else (-1 if big_m_f <= 0 else 0)
-            if h > _FLOAT_SAFE and m_f > -_FLOAT_HUGE and big_m_f < _FLOAT_HUGE:
-                # in floats, each result rounded outward by the margin (all terms >= 0)
-                # (1e-323 covers a product q * M that may underflow)
-                q = h * h / 8 * _RADIUS_MARGIN
-                r = max(left.radius, right.radius)
-                down, up = max(big_m_f, 0.0), max(-m_f, 0.0)
-                lo = -((q * down + r) * _RADIUS_MARGIN + (1e-323 if down else 0.0))
-                hi = (q * up + r) * _RADIUS_MARGIN + (1e-323 if up else 0.0)
-                return ErrorRange(lo, hi, sign, True)
             twice = 2 * found[2]
             enclosure = _from_arb(twice.lower()), _from_arb(twice.upper())
         else:

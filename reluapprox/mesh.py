@@ -102,6 +102,9 @@ JUMP_MAX_INTERVAL = 16
 #: Largest step ratio ``allowed / width`` of :func:`shifted_mesh` (converted to float).
 RATIO_CAP = 10**6
 
+#: The adaptive march checks the deadline (and reports progress) every this many cells.
+BUDGET_INTERVAL = 8
+
 #: Seconds between two calls of a progress callback.
 PROGRESS_INTERVAL = 0.5
 
@@ -312,7 +315,9 @@ def adaptive_mesh(
     schedule = _JumpSchedule()
     x = a
     while x < b:
-        budget.check(x, len(bounds) + 1)
+        cells = len(bounds) + 1
+        if cells > max_neurons or not cells % BUDGET_INTERVAL:
+            budget.check(x, cells)
         best: tuple[Node, float, str] | None = None
         lo_h, hi_h = 0.0, math.inf
         trials = 0
@@ -743,8 +748,9 @@ def shifted_mesh(
     chord by ``S ~ target`` puts ``g - f`` in ``[S - E, S]``, so cells with
     ``E <= 2 target`` (``sqrt 2`` longer) are admissible. The node shifts are
     ``-S`` on convex runs, ``+S`` on concave runs and ``0`` where ``g''`` may change
-    sign or ``g`` is not smooth. A run ends with an unshifted node just before the
-    first cell whose enclosure of ``g''`` contains 0 (a cell with ``E <= target``);
+    sign or ``g`` is not smooth (the first run starts shifted at ``a``). A run ends
+    with an unshifted node just before the first cell whose enclosure of ``g''``
+    contains 0 (a cell with ``E <= target``);
     where that cell would be short, the march backtracks one cell and redoes it
     ending with shift 0. Every cell is certified by
     :meth:`~reluapprox.certify.CellCertifier.error_range`.
@@ -759,6 +765,11 @@ def shifted_mesh(
     bounds: list[float] = []
     signs: list[int] = []
     h = (b - a) / 16
+    first = _shifted_search(certifier, nodes[0], 0, b, h, t, "free", budget, 1)[0]
+    if first is not None:
+        # the value at a is free: a first run where g'' has one sign starts shifted
+        shifts[0] = -first[3]
+        h = first[0].x - a
     schedule = _JumpSchedule()
     previous = (0.0, False)  # optimal length of the last cell, and whether it was shifted
     while nodes[-1].x < b:

@@ -12,6 +12,7 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
+from reluapprox import arbkernel
 from reluapprox.arbkernel import (
     ArbKernel,
     _ball,
@@ -174,23 +175,68 @@ def test_the_working_precision_is_restored() -> None:
 
 
 @pytest.mark.parametrize(
-    ("a", "b", "scale"),
+    ("a", "b", "scale", "split"),
     [
-        (0.25, 0.75, 1),
-        (1.0, 1.0 + 2.0**-40, 1),
-        (2.0**-420, 2.0**-419, 2**600),
-        (0.25, 0.75, Fraction(1, 10**318)),  # the float products underflow
+        (0.25, 0.75, 1, True),  # g'' varies by a factor 3: enclosed on pieces too
+        (1.0, 1.0 + 2.0**-40, 1, False),
+        (2.0**-420, 2.0**-419, 2**600, False),
+        (0.25, 0.75, Fraction(1, 10**318), False),  # tiny g'': ball arithmetic
     ],
 )
-def test_c2_bound_in_floats_and_in_balls(a: float, b: float, scale: int | Fraction) -> None:
-    # g = scale x**3: sup |g''| = 6 scale b on [a, b] (b > 0); the float path (the first
-    # two) and the ball path (a cell shorter than 2**-400) both round up, by little
-    # more than the 30-bit radii of Arb's balls
+def test_c2_bound_in_floats_and_in_balls(
+    a: float, b: float, scale: int | Fraction, split: bool
+) -> None:
+    # g = scale x**3: sup |g''| = 6 scale b on [a, b] (b > 0); where g'' is enclosed
+    # on the halves as well, the Peano bound h**2 (3 P + p)**2 / (128 P) with
+    # P = 6 scale b and p = 6 scale (a + b)/2; the float path (the first two) and the
+    # ball path (a cell shorter than 2**-400, tiny g'') round up, by little more than
+    # the 30-bit radii of Arb's balls
     kernel = ArbKernel(sp.Rational(scale.numerator, scale.denominator) * x**3)
     bound = kernel.c2_bound(a, b, 0.0)
     assert bound is not None
-    exact = Fraction(b - a) ** 2 / 8 * 6 * scale * Fraction(b)
+    h, big, small = Fraction(b - a), 6 * scale * Fraction(b), 3 * scale * Fraction(a + b)
+    if split:
+        # g - chord = -scale (x - a)(b - x)(x + a + b): at least its largest value on a
+        # grid, at most the bound on the halves (the 8 pieces are tighter still)
+        fa, fb = Fraction(a), Fraction(b)
+        grid = (fa + h * k / 1000 for k in range(1001))
+        largest = max(scale * (t - fa) * (fb - t) * (t + fa + fb) for t in grid)
+        halves = h**2 * (3 * big + small) ** 2 / (128 * big)
+        assert largest <= Fraction(bound) < halves
+        return
+    exact = h**2 / 8 * big
     assert exact <= Fraction(bound) <= exact * (1 + Fraction(1, 2**26)) + Fraction(1e-322)
+
+
+@pytest.mark.parametrize(
+    ("expr", "a", "b"),
+    [
+        (x**4, 0.5, 1.0),
+        (sp.sqrt(x), 0.1, 0.2),
+        (sp.sqrt(x), 0.04, 0.1),  # g'' varies by a factor 4: on 8 pieces
+        (sp.Abs(x - sp.Rational(1, 3)) ** sp.Rational(7, 10), 0.34, 0.4),
+        (1 / (1 + 25 * x**2), 0.5, 0.52),
+        (sp.sin(12 * x), 0.1, 0.2),
+        (-sp.exp(3 * x), 0.0, 0.5),
+    ],
+)
+def test_chord_error_encloses_the_interpolation_error(expr: sp.Expr, a: float, b: float) -> None:
+    # -down h**2 <= g - chord <= up h**2 at 2001 points (exact chord, 50-digit g)
+    found = ArbKernel(expr).chord_error(a, b)
+    assert found is not None
+    down, up, sign = found
+    g = sp.lambdify(x, expr, "mpmath")
+    with mpmath.workdps(50):
+        ga, gb, h = g(mpmath.mpf(a)), g(mpmath.mpf(b)), mpmath.mpf(b) - mpmath.mpf(a)
+        errors = []
+        for k in range(2001):
+            t = mpmath.mpf(a) + h * k / 2000
+            errors.append(g(t) - (ga + (gb - ga) * (t - a) / h))
+        assert -down * h**2 <= min(errors)
+        assert max(errors) <= up * h**2
+    # g'' has one sign on these cells: one side of the range is 0
+    assert sign == (1 if min(errors) < 0 else -1)
+    assert (up if sign == 1 else down) == 0.0
 
 
 @given(
@@ -206,3 +252,14 @@ def test_the_ball_of_a_cell_contains_both_ends(a: float, width: float) -> None:
     assert ball.contains(flint.arb(b))
     # Arb stores radii with 30-bit mantissas, rounded up
     assert ball.rad() <= (b - a) * (1 + 2.0**-28) / 2 + abs(a) * 2.0**-48 + 2.0**-1000
+
+
+def test_peano_weights_on_pieces() -> None:
+    # one piece: P/8; equal values on any number of pieces: P/8; two pieces [P, 0]:
+    # (3P)**2/(128 P) = 9P/128, as the closed form of the halves
+    for uppers, expected in (([4.0], 0.5), ([4.0] * 8, 0.5), ([4.0, 0.0], 9 * 4 / 128)):
+        found = arbkernel._peano_pieces(uppers)
+        assert expected <= found <= expected * (1 + 2.0**-26)  # 30-bit radii
+    # more pieces, smaller bound for g'' concentrated at one end; never above max/8
+    ramp = [float(2**j) for j in range(8)]
+    assert arbkernel._peano_pieces(ramp) < arbkernel._peano(128.0, 8.0) < 128 / 8

@@ -112,6 +112,7 @@ def test_progress_bar_on_request(
 
     monkeypatch.setattr(progress_module, "PROGRESS_DELAY", 0.0)
     monkeypatch.setattr(mesh_module, "PROGRESS_INTERVAL", 0.0)
+    monkeypatch.setattr(mesh_module, "BUDGET_INTERVAL", 1)
     assert main(["approximate", "exp(3*x)", "--eps", "1e-4", "--progress"]) == 0
     captured = capsys.readouterr()
     assert "certified: True" in captured.out
