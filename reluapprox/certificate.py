@@ -22,7 +22,7 @@ Examples:
     >>> from reluapprox import approximate
     >>> doc = approximation_certificate(approximate("exp(3*x)", 1e-3))
     >>> doc["kind"], doc["network"]["widths"], doc["domain"]
-    ('approximation', [1, 80, 1], ['0', '1'])
+    ('approximation', [1, 79, 1], ['0', '1'])
 """
 
 from __future__ import annotations

@@ -398,7 +398,10 @@ def _build(node: ast.AST, source: str, guards: list[tuple[sp.Expr, bool, sp.Expr
                     f"{node.func.id} of a constant above {_MAX_EXP_ARGUMENT:.0f}: a constant "
                     f"of magnitude above 2**{MAX_NUMBER_BITS}",
                 )
-        result: sp.Expr = function(*args)
+        try:
+            result: sp.Expr = function(*args)
+        except (ValueError, TypeError, ArithmeticError) as error:  # e.g. Max(x, zoo)
+            raise _refuse(source, f"{node.func.id} cannot be applied: {error}") from None
         _check_constant(result, source)
         if node.func.id in ("sqrt", "log"):
             guards.append((args[0], node.func.id == "log", result))

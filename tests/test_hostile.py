@@ -410,6 +410,13 @@ def test_item14_types_are_refused_by_name(tmp_path: Path) -> None:
     assert "line 2" in message
 
 
+@pytest.mark.parametrize("text", ["max(x, -(log(0)))", "min(x, log(0))", "max(1/0*x, x)"])
+def test_item11_sympy_errors_while_building_are_refused_by_name(text: str) -> None:
+    # found by the fuzz test: sympy's Max raised a raw ValueError on zoo
+    message = _one_line_error(lambda: approximate(text, 0.1), InvalidExpression, "g=")
+    assert text[:20] in message
+
+
 # ---------------------------------------------------------------------------- item 15
 def test_item15_messages_name_the_real_cause() -> None:
     message = _one_line_error(
