@@ -250,7 +250,7 @@ def test_mirror_averaged_is_exactly_mirror_invariant_and_averages() -> None:
 
 
 def test_mirrored_input_equals_mirrored_kernels() -> None:
-    # docs/cnn.md: g(mirror(x)) = g_R(x), where g_R is g with every convolution kernel and
+    # docs/cnn-log.md: g(mirror(x)) = g_R(x), where g_R is g with every convolution kernel and
     # template mirrored (zero padding is symmetric and 28 and 14 are even, so pooling
     # commutes with mirroring); mirror averaging therefore uses each filter both ways
     model = _with_statistics("stmirror", 5)

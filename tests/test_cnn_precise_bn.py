@@ -1,4 +1,4 @@
-"""The precise-batch-norm probe of docs/cnn.md (benchmarks/cnn_precise_bn.py) on real images."""
+"""The precise-batch-norm probe of docs/cnn-log.md (benchmarks/cnn_precise_bn.py) on real images."""
 
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ def test_phase_plan_chains_the_weights() -> None:
 def test_recipe_equals_the_chained_train_runs(tiny_data: FashionMNIST, tmp_path: Path) -> None:
     protocol = {"val_size": 100, "eval_test": True}
     summary = run_recipe(SHORT, tiny_data, tmp_path / "recipe", seed=1, progress=False, **protocol)
-    # the same two runs by hand, the second started from the first (as in docs/cnn.md)
+    # the same two runs by hand, the second started from the first (as in docs/cnn-log.md)
     plan = phase_plan(SHORT, tmp_path / "recipe", seed=1, **protocol)
     train(plan[0][1], tiny_data, tmp_path / "a", progress=False, plots=False)
     by_hand = dataclasses.replace(plan[1][1], init_from=str(tmp_path / "a" / "model.pt"))
