@@ -92,7 +92,7 @@ _LEGACY_COLUMNS = METRIC_COLUMNS[:5]  # checkpoints written before the validatio
 SCHEDULES = ("onecycle", "cosine", "constant")
 
 EVAL_BATCH = 500
-"""Images per forward pass in evaluation (measured: docs/cnn-log.md, "Evaluation speed")."""
+"""Images per forward pass in evaluation (measured: docs/cnn.md, "Reproducing", speed)."""
 
 
 @dataclass(frozen=True)
