@@ -91,6 +91,15 @@ _LEGACY_COLUMNS = METRIC_COLUMNS[:5]  # checkpoints written before the validatio
 
 SCHEDULES = ("onecycle", "cosine", "constant")
 
+# Options of earlier versions and the value that means "not used": a saved config that
+# used one of them describes a run this version cannot continue or repeat.
+_REMOVED_OPTIONS: dict[str, object] = {
+    "optimizer": "adamw",
+    "augment": "none",
+    "label_smoothing": 0.0,
+    "distil_from": None,
+}
+
 EVAL_BATCH = 500
 """Images per forward pass in evaluation (measured: docs/cnn.md, "Reproducing", speed)."""
 
@@ -149,7 +158,18 @@ class TrainConfig:
 
         A config saved before the validation protocol has no ``val_size``: such a run
         trained on every training image and scored the test set after every epoch.
+
+        Raises:
+            InvalidArgument: ``data`` uses a removed option (SGD, augmentation, label
+                smoothing, distillation), or a value is invalid.
         """
+        for key, plain in _REMOVED_OPTIONS.items():
+            if data.get(key, plain) != plain:
+                fail(
+                    key,
+                    data[key],
+                    f"{plain!r}: the option was removed (its code is at commit 5402619)",
+                )
         names = {f.name for f in fields(cls)}
         legacy = {"val_size": 0, "eval_test": True} if "val_size" not in data else {}
         return cls(**(legacy | {k: v for k, v in data.items() if k in names}))

@@ -464,3 +464,16 @@ def test_init_from_with_weights_that_do_not_fit_is_named(
         train(_config(init_from=str(tmp_path / "absent.pt")), small_data, tmp_path / "c")
     with pytest.raises(InvalidArgument, match="init_from=3 is invalid"):
         TrainConfig(init_from=3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("optimizer", "sgd"), ("augment", "flip"), ("label_smoothing", 0.1), ("distil_from", "t.pt")],
+)
+def test_saved_config_with_a_removed_option_is_refused(key: str, value: object) -> None:
+    # a run that used an option of an earlier version cannot be continued as if it had not
+    saved = {"arch": "stmirror", "epochs": 2, key: value}
+    with pytest.raises(InvalidArgument, match=rf"{key}=.* is invalid: .*removed.*5402619"):
+        TrainConfig.from_dict(saved)
+    plain = TrainConfig.from_dict({"arch": "stmirror", "optimizer": "adamw", "augment": "none"})
+    assert (plain.val_size, plain.eval_test) == (0, True)  # a run from before the split
