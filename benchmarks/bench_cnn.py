@@ -34,7 +34,13 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cnn.models import DEFAULT_ARCH, build_model
-from cnn.train import MEAN, STD, _augment, normalise
+from cnn.train import MEAN, STD, normalise
+
+
+def _flip(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Mirror a random half of the batch (what RandomHorizontalFlip does image by image)."""
+    flip = torch.rand(batch.shape[0], generator=gen) < 0.5
+    return torch.where(flip[:, None, None, None], batch.flip(3), batch)
 
 
 def _tensor_epoch(
@@ -49,7 +55,7 @@ def _tensor_epoch(
         idx = order[start : start + 128]
         x = x_all[idx]
         if augment != "none":
-            x = _augment(x, augment, gen)
+            x = _flip(x, gen)
         loss = nn.functional.cross_entropy(model(x), labels[idx])
         opt.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]

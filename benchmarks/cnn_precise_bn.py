@@ -1,4 +1,4 @@
-"""Precise batch norm on trained weights: accuracy before and after (docs/cnn.md, round 7).
+"""Precise batch norm on trained weights: accuracy before and after (docs/cnn-log.md, round 7).
 
 Training leaves in each parameter-free batch norm the moving averages (momentum 0.1) of
 the batch statistics of the last few steps. This script re-estimates them over the whole

@@ -1,4 +1,4 @@
-"""Command line: ``python -m cnn {summary,train,reproduce,plot,evaluate,export}``.
+"""Command line: ``python -m cnn {archs,summary,train,reproduce,plot,evaluate,export}``.
 
 Exit status: 0 on success, 1 for data or checkpoint errors (a damaged or crafted
 checkpoint included), over-budget models and files that cannot be written, 2 for invalid
@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from reluapprox.errors import BudgetExceeded, DataError, InvalidArgument, ReluApproxError
 
@@ -24,29 +25,26 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--data-dir",
         type=Path,
-        default=None,
-        help="directory with the four Fashion-MNIST .gz files (default: $FASHION_MNIST_DIR, "
-        "then /usr/share/datasets/fashion-mnist from Debian's dataset-fashion-mnist)",
+        metavar="DIR",
+        help="the four Fashion-MNIST .gz files (default: $FASHION_MNIST_DIR, "
+        "then /usr/share/datasets/fashion-mnist)",
     )
     p.add_argument(
         "--cache-dir",
         type=Path,
-        default=None,
-        help="where verified, decompressed files are kept in torchvision's layout "
-        "(default: $XDG_CACHE_HOME/reluapprox/fashion-mnist)",
+        metavar="DIR",
+        help="verified files (default: $XDG_CACHE_HOME/reluapprox/fashion-mnist)",
     )
     p.add_argument(
         "--download",
         action="store_true",
-        help="download the files with torchvision into --data-dir (or $FASHION_MNIST_DIR) "
-        "when they are not there; needs network access",
+        help="download missing files into --data-dir (needs network)",
     )
     p.add_argument(
         "--limit",
         type=int,
-        default=None,
         metavar="N",
-        help="use only the first N training and the first N test images (quick runs)",
+        help="only the first N training and N test images (quick runs; default: all)",
     )
 
 
@@ -56,113 +54,123 @@ def _add_run_options(p: argparse.ArgumentParser, *, resume: str, dry_run: str) -
     p.add_argument(
         "--overwrite",
         action="store_true",
-        help="start afresh even if OUT holds an earlier run (its files are replaced)",
+        help="start afresh even if OUT holds an earlier run (replaced)",
     )
     p.add_argument("--dry-run", action="store_true", help=dry_run)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Every option with a value shows its default; a flag (off by default) does not."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=26, width=100)
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            action.option_strings
+            and not (default is None or default is False or default == "")
+            and default != argparse.SUPPRESS
+        ):
+            text += " (default: %(default)s)"
+        return text
+
+
+def _sub(sub: Any, name: str, help: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=help, description=help, formatter_class=_Formatter
+    )
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m cnn``."""
-    from cnn.models import ARCHITECTURES, DEFAULT_ARCH, DEFAULT_BUDGET
+    from cnn.data import VAL_SEED
+    from cnn.evaluate import DEFAULT_CHECKPOINT, SPLITS
+    from cnn.models import DEFAULT_BUDGET, DOCUMENTED_ARCH
     from cnn.recipes import DEFAULT_RECIPE, RECIPES
-    from cnn.train import AUGMENTATIONS, OPTIMIZERS, SCHEDULES, TrainConfig
+    from cnn.train import SCHEDULES, TrainConfig
 
     defaults = TrainConfig()
     parser = argparse.ArgumentParser(
         prog="python -m cnn",
         description="Fashion-MNIST classifiers with at most 500 trainable parameters.",
+        formatter_class=_Formatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("summary", help="print each layer's parameter count and the total")
-    s.add_argument("--arch", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCH)
-    s.add_argument("--budget", type=int, default=DEFAULT_BUDGET, help="parameter budget")
-    s.add_argument("--all", action="store_true", help="list every architecture's total")
+    _sub(sub, "archs", "list the architectures: name, trainable parameters, description")
 
-    t = sub.add_parser("train", help="train a model and write metrics, plots and checkpoint")
+    s = _sub(sub, "summary", "print each layer's parameter count and the totals")
+    s.add_argument("--arch", default=DOCUMENTED_ARCH, metavar="NAME", help="architecture")
+    s.add_argument(
+        "--budget", type=int, metavar="N", default=DEFAULT_BUDGET, help="parameter budget"
+    )
+
+    t = _sub(sub, "train", "train one model (defaults: phase 1 of the documented recipe)")
     _add_data_options(t)
-    t.add_argument("--out", type=Path, required=True, help="output directory")
-    t.add_argument("--arch", choices=sorted(ARCHITECTURES), default=defaults.arch)
-    t.add_argument("--epochs", type=int, default=defaults.epochs)
-    t.add_argument("--seed", type=int, default=defaults.seed)
-    t.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    t.add_argument("--lr", type=float, default=defaults.lr, help="(maximum) learning rate")
-    t.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
-    t.add_argument("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer)
-    t.add_argument("--schedule", choices=SCHEDULES, default=defaults.schedule)
-    t.add_argument("--augment", choices=AUGMENTATIONS, default=defaults.augment)
-    t.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
+    t.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    t.add_argument("--arch", default=defaults.arch, metavar="NAME", help="see `archs`")
+    t.add_argument("--epochs", type=int, metavar="N", default=defaults.epochs, help="epochs")
+    t.add_argument("--seed", type=int, metavar="N", default=defaults.seed, help="random seed")
+    t.add_argument(
+        "--batch-size", type=int, metavar="N", default=defaults.batch_size, help="batch size"
+    )
+    t.add_argument("--lr", type=float, metavar="X", default=defaults.lr, help="peak learning rate")
+    t.add_argument(
+        "--weight-decay", type=float, metavar="X", default=defaults.weight_decay, help="AdamW"
+    )
+    t.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        default=defaults.schedule,
+        metavar="NAME",
+        help=f"learning-rate schedule: {', '.join(SCHEDULES)}",
+    )
     t.add_argument(
         "--precise-bn",
         action="store_true",
-        help="after every epoch, re-estimate the batch-norm statistics over the whole training "
-        "set before evaluating and saving (the weights train exactly as without it)",
-    )
-    t.add_argument("--budget", type=int, default=defaults.budget, help="parameter budget")
-    t.add_argument(
-        "--distil-from",
-        default=None,
-        metavar="LOGITS",
-        help="knowledge distillation: a teacher's logits on the training images, a tensor "
-        "of shape (n_train, 10) (see benchmarks/cnn_screen.py --save-train-logits)",
+        help="re-estimate batch-norm statistics after the last epoch",
     )
     t.add_argument(
-        "--temperature",
-        type=float,
-        default=defaults.temperature,
-        help="distillation temperature T",
-    )
-    t.add_argument(
-        "--alpha",
-        type=float,
-        default=defaults.alpha,
-        help="weight of the label loss in distillation (1 - alpha: the teacher's)",
+        "--budget", type=int, metavar="N", default=defaults.budget, help="parameter budget"
     )
     t.add_argument(
         "--init-from",
-        default=None,
-        metavar="CHECKPOINT",
-        help="start from the weights of another run's model.pt (its weights must fit "
-        "--arch, e.g. stshift from stmirror); optimiser and schedule start afresh",
+        metavar="FILE",
+        help="start from another run's model.pt (weights that fit --arch)",
     )
-    t.add_argument("--threads", type=int, default=defaults.threads, help="torch CPU threads")
     t.add_argument(
-        "--stop-after",
-        type=int,
-        default=None,
-        metavar="K",
-        help="stop after epoch K as if interrupted (continue later with --resume)",
+        "--threads", type=int, metavar="N", default=defaults.threads, help="torch CPU threads"
     )
+    t.add_argument(
+        "--stop-after", type=int, metavar="K", help="stop after epoch K (continue: --resume)"
+    )
+    _add_protocol_options(t, val_seed=VAL_SEED)
     _add_run_options(
         t,
         resume="continue from OUT/model.pt",
         dry_run="check the data and the model, print the plan, write nothing",
     )
 
-    r = sub.add_parser(
-        "reproduce",
-        help="train every phase of a recipe (default: the documented run) with one command",
-    )
+    r = _sub(sub, "reproduce", "train every phase of a recipe (default: the documented run)")
     _add_data_options(r)
-    r.add_argument("--out", type=Path, required=True, help="output directory")
-    r.add_argument("--recipe", choices=sorted(RECIPES), default=DEFAULT_RECIPE)
-    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     r.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="torch CPU threads (the documented runs used 1; others may round differently)",
+        "--recipe", choices=sorted(RECIPES), default=DEFAULT_RECIPE, metavar="NAME", help="recipe"
     )
+    r.add_argument("--seed", type=int, metavar="N", default=0, help="seed of every phase")
+    r.add_argument("--threads", type=int, metavar="N", default=1, help="torch CPU threads")
+    _add_protocol_options(r, val_seed=VAL_SEED)
     _add_run_options(
         r,
         resume="continue an interrupted recipe: keep finished phases, continue the last one",
         dry_run="check the data and the models, print the phases, write nothing",
     )
 
-    g = sub.add_parser(
-        "plot", help="loss and accuracy curves of one run or of consecutive runs (--init-from)"
-    )
+    g = _sub(sub, "plot", "loss and accuracy curves of one run or of consecutive runs")
     g.add_argument(
         "--metrics",
         type=Path,
@@ -171,35 +179,58 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CSV",
         help="metrics.csv of each run, in order (a later run started from the one before)",
     )
-    g.add_argument("--out", type=Path, required=True, help="directory for loss.png, accuracy.png")
+    g.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="for loss.png, accuracy.png"
+    )
     g.add_argument("--title", default="", help="prefix of the figure titles")
 
-    e = sub.add_parser("evaluate", help="accuracy and confusion matrix of a checkpoint")
+    e = _sub(sub, "evaluate", "accuracy and confusion matrix of a checkpoint")
     _add_data_options(e)
-    from cnn.evaluate import DEFAULT_CHECKPOINT
-
     e.add_argument(
         "--checkpoint",
         type=Path,
         default=DEFAULT_CHECKPOINT,
-        help="model.pt of a run (default: the committed best weights, cnn/weights/best.pt)",
+        metavar="FILE",
+        help="model.pt or weights file",
     )
+    e.add_argument("--split", choices=SPLITS, default="test", help="which images to score")
     e.add_argument("--json", action="store_true", help="print one JSON object")
 
-    x = sub.add_parser(
-        "export",
-        help="evaluate a run's model.pt and save its weights as DEST.pt + DEST.json",
-    )
+    x = _sub(sub, "export", "evaluate a run's model.pt and save its weights as DEST.pt + .json")
     _add_data_options(x)
-    x.add_argument("--checkpoint", type=Path, required=True, help="model.pt of a run")
-    x.add_argument("--dest", type=Path, required=True, help="e.g. cnn/weights/best")
+    x.add_argument(
+        "--checkpoint", type=Path, required=True, metavar="FILE", help="a run's model.pt"
+    )
+    x.add_argument("--dest", type=Path, required=True, metavar="PATH", help="e.g. cnn/weights/best")
     x.add_argument(
         "--precise-bn",
         action="store_true",
-        help="first re-estimate the batch-norm statistics over the whole training set "
-        "(in mini-batches of the run's batch size)",
+        help="first re-estimate the batch-norm statistics on all training images "
+        "(refused with --limit)",
+    )
+    x.add_argument(
+        "--fold",
+        action="store_true",
+        help="fold batch norm into neighbouring weights where exact (the deployable model)",
     )
     return parser
+
+
+def _add_protocol_options(p: argparse.ArgumentParser, *, val_seed: int) -> None:
+    """--val-size, --val-seed and --eval-test: the validation protocol."""
+    p.add_argument(
+        "--val-size",
+        type=int,
+        default=10000,
+        metavar="N",
+        help="training images held out for validation (0: none)",
+    )
+    p.add_argument(
+        "--val-seed", type=int, metavar="N", default=val_seed, help="seed of the held-out split"
+    )
+    p.add_argument(
+        "--eval-test", action="store_true", help="score the test set after the last epoch"
+    )
 
 
 def _load_data(args: argparse.Namespace) -> object:
@@ -220,7 +251,21 @@ def _load_data(args: argparse.Namespace) -> object:
     return data.limited(args.limit)
 
 
+def _archs(args: argparse.Namespace) -> int:
+    from cnn.fold import count_stored, fold_batch_norm
+    from cnn.models import ARCHITECTURES, build_model, count_parameters
+
+    print(f"{'name':<10} {'trainable':>9} {'stored':>6} {'folded':>6}  description")
+    for name, arch in ARCHITECTURES.items():
+        model = build_model(name, budget=None)
+        n, stored = count_parameters(model), count_stored(model)
+        folded = count_stored(fold_batch_norm(model))
+        print(f"{name:<10} {n:>9} {stored:>6} {folded:>6}  {arch.description}")
+    return 0
+
+
 def _summary(args: argparse.Namespace) -> int:
+    from cnn.fold import count_stored, fold_batch_norm
     from cnn.models import (
         ARCHITECTURES,
         build_model,
@@ -228,15 +273,11 @@ def _summary(args: argparse.Namespace) -> int:
         count_statistics,
         layer_table,
     )
+    from reluapprox._validation import check_choice
 
+    check_choice("--arch", args.arch, ARCHITECTURES)
     if args.budget < 1:
         raise InvalidArgument(f"--budget={args.budget!r} is invalid: expected an integer >= 1")
-    if args.all:
-        for name, arch in ARCHITECTURES.items():
-            n = count_parameters(build_model(name, budget=None))
-            mark = "" if n <= args.budget else "  (over budget)"
-            print(f"{name:<10} {n:>6}{mark}  {arch.description}")
-        return 0
     model = build_model(args.arch, budget=None)
     print(f"architecture {args.arch}: {ARCHITECTURES[args.arch].description}")
     print(f"{'layer':<6} {'parameters':>10}  module")
@@ -246,27 +287,28 @@ def _summary(args: argparse.Namespace) -> int:
     print(f"{'total':<6} {total:>10}  trainable parameters (budget {args.budget})")
     stats = count_statistics(model)
     if stats:
-        print(
-            f"{'':<6} {stats:>10}  batch-norm running statistics (buffers estimated from "
-            "the data, not trained; outside the budget)"
-        )
+        print(f"{'':<6} {stats:>10}  batch-norm running statistics (estimated, not trained)")
+    print(f"{'':<6} {count_stored(model):>10}  stored numbers (trainable + statistics)")
+    folded = count_stored(fold_batch_norm(model))
+    print(f"{'':<6} {folded:>10}  stored numbers of the deployable model (export --fold)")
     if total > args.budget:
         build_model(args.arch, budget=args.budget)  # raises BudgetExceeded
     return 0
 
 
 def _train(args: argparse.Namespace) -> int:
-    from cnn.data import FashionMNIST
-    from cnn.models import build_model, count_parameters
+    from cnn.data import FashionMNIST, validation_split
+    from cnn.models import ARCHITECTURES, build_model, count_parameters
     from cnn.train import (
         TrainConfig,
         check_batches,
         check_output_dir,
         load_initial_weights,
-        load_teacher_logits,
         train,
     )
+    from reluapprox._validation import check_choice
 
+    check_choice("--arch", args.arch, ARCHITECTURES)
     config = TrainConfig(
         arch=args.arch,
         epochs=args.epochs,
@@ -274,17 +316,14 @@ def _train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         lr=args.lr,
         weight_decay=args.weight_decay,
-        optimizer=args.optimizer,
         schedule=args.schedule,
-        label_smoothing=args.label_smoothing,
-        augment=args.augment,
         budget=args.budget,
         threads=args.threads,
-        distil_from=args.distil_from,
-        temperature=args.temperature,
-        alpha=args.alpha,
         init_from=args.init_from,
         precise_bn=args.precise_bn,
+        val_size=args.val_size,
+        val_seed=args.val_seed,
+        eval_test=args.eval_test,
     )
     if args.stop_after is not None and args.stop_after < 1:
         raise InvalidArgument(
@@ -297,11 +336,12 @@ def _train(args: argparse.Namespace) -> int:
     if args.dry_run:
         # train() reads and checks these files itself before any epoch (and before it
         # creates --out); a dry run, which does not call it, checks them here
-        if config.distil_from is not None:
-            load_teacher_logits(config.distil_from, int(data.train_images.shape[0]))
+        n_train = int(data.train_images.shape[0])
+        if config.val_size:
+            validation_split(n_train, config.val_size, seed=config.val_seed)  # checks sizes
         if config.init_from is not None and not (args.resume and (args.out / "model.pt").is_file()):
             load_initial_weights(model, config.init_from)
-        check_batches(model, config, int(data.train_images.shape[0]))
+        check_batches(model, config, n_train - config.val_size)
         plan = {
             "dry_run": True,
             "n_parameters": count_parameters(model),
@@ -325,9 +365,7 @@ def _train(args: argparse.Namespace) -> int:
     )
     print(
         f"{summary['architecture']} ({summary['n_parameters']} parameters): "
-        f"train accuracy {summary['train_accuracy']:.4f}, "
-        f"test accuracy {summary['test_accuracy']:.4f} after {summary['epochs_done']} epochs; "
-        f"outputs in {args.out}"
+        f"{_accuracies(summary)} after {summary['epochs_done']} epochs; outputs in {args.out}"
     )
     return 0
 
@@ -342,7 +380,15 @@ def _reproduce(args: argparse.Namespace) -> int:
     recipe = RECIPES[args.recipe]
     check_positive_int("--seed", args.seed, minimum=0)
     check_positive_int("--threads", args.threads)
-    plan = phase_plan(recipe, args.out, seed=args.seed, threads=args.threads)
+    plan = phase_plan(
+        recipe,
+        args.out,
+        seed=args.seed,
+        threads=args.threads,
+        val_size=args.val_size,
+        val_seed=args.val_seed,
+        eval_test=args.eval_test,
+    )
     # --out itself must be a directory or a path where one can be made (resume=True: the
     # earlier-run check belongs to the phases' directories, below)
     check_output_dir(args.out, resume=True, overwrite=False, name="--out")
@@ -380,14 +426,16 @@ def _reproduce(args: argparse.Namespace) -> int:
         args.out,
         seed=args.seed,
         threads=args.threads,
+        val_size=args.val_size,
+        val_seed=args.val_seed,
+        eval_test=args.eval_test,
         resume=args.resume,
         overwrite=args.overwrite,
         progress=not args.quiet,
     )
     print(
         f"{recipe.name}: {summary['architecture']} ({summary['n_parameters']} parameters): "
-        f"train accuracy {summary['train_accuracy']:.4f}, "
-        f"test accuracy {summary['test_accuracy']:.4f} after {summary['epochs']} epochs in "
+        f"{_accuracies(summary)} after {summary['epochs']} epochs in "
         f"{len(recipe.phases)} phases; model {summary['model']}, outputs in {args.out}"
     )
     return 0
@@ -400,7 +448,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     load_model(args.checkpoint)  # fail on a bad checkpoint before loading the data
     data = _load_data(args)
     assert isinstance(data, FashionMNIST)
-    result = evaluate_checkpoint(args.checkpoint, data)
+    result = evaluate_checkpoint(args.checkpoint, data, split=args.split)
     if args.json:
         print(json.dumps(result))
     else:
@@ -422,21 +470,53 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    import torch
+
     from cnn.data import FashionMNIST
     from cnn.evaluate import evaluate_model, export_weights, load_model
+    from cnn.fold import FOLD_TOLERANCE, count_stored, fold_batch_norm
     from cnn.train import normalise, recalibrate_batch_norm
 
+    if args.precise_bn and args.limit is not None:
+        raise InvalidArgument(
+            f"--limit={args.limit!r} with --precise-bn is refused: the exported statistics "
+            "would be estimated on a subset; export with --precise-bn on all images"
+        )
     model, ckpt = load_model(args.checkpoint)
+    if ckpt.get("folded"):
+        raise InvalidArgument(f"--checkpoint={str(args.checkpoint)!r} is already folded")
     data = _load_data(args)
     assert isinstance(data, FashionMNIST)
     if args.precise_bn:
         batch_size = int(ckpt["config"].get("batch_size", 128))
         recalibrate_batch_norm(model, normalise(data.train_images), batch_size=batch_size)
-    result = evaluate_model(model, data)
+    stored = count_stored(model)
+    fold_check: dict[str, object] = {}
+    if args.fold:
+        folded = fold_batch_norm(model)
+        test_x = normalise(data.test_images)
+        with torch.inference_mode():
+            a, b = model(test_x), folded(test_x)
+        diff = float((a - b).abs().max()) if len(test_x) else 0.0
+        changed = int((a.argmax(1) != b.argmax(1)).sum())
+        if not diff <= FOLD_TOLERANCE:
+            raise DataError(
+                f"folding changed the logits by {diff:.3g} > {FOLD_TOLERANCE} (not exported)"
+            )
+        fold_check = {
+            "fold_max_abs_logit_difference": diff,
+            "fold_changed_test_predictions": changed,
+        }
+        model = folded
+    result = evaluate_model(model, data, split="both")
     summary = {
         "architecture": ckpt["arch"],
         "n_parameters": result["n_parameters"],
         "n_statistics": result["n_statistics"],
+        "n_stored": count_stored(model),
+        "n_stored_unfolded": stored,
+        "folded": args.fold,
+        **fold_check,
         "train_accuracy": result["train_accuracy"],
         "test_accuracy": result["test_accuracy"],
         "train_loss": result["train_loss"],
@@ -448,10 +528,24 @@ def _export(args: argparse.Namespace) -> int:
         "precise_bn": args.precise_bn,
     }
     pt, js = export_weights(
-        args.checkpoint, args.dest, summary=summary, model_state=model.state_dict()
+        args.checkpoint,
+        args.dest,
+        summary=summary,
+        model_state=model.state_dict(),
+        folded=args.fold,
     )
     print(f"wrote {pt} and {js}: test accuracy {result['test_accuracy']:.4f}")
     return 0
+
+
+def _accuracies(summary: dict[str, Any]) -> str:
+    """``train accuracy A, validation accuracy B, test accuracy C`` of what was measured."""
+    names = (("train", "train"), ("val", "validation"), ("test", "test"))
+    return ", ".join(
+        f"{label} accuracy {summary[f'{key}_accuracy']:.4f}"
+        for key, label in names
+        if summary.get(f"{key}_accuracy") is not None
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -459,6 +553,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {
+        "archs": _archs,
         "summary": _summary,
         "train": _train,
         "reproduce": _reproduce,
@@ -467,13 +562,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": _export,
     }
     try:
-        return handlers[args.command](args)
+        status = handlers[args.command](args)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below
+        return status
     except InvalidArgument as exc:
         print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except (DataError, BudgetExceeded, ReluApproxError) as exc:
         print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `python -m cnn archs | head -1`: the reader has gone
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the flush at exit fails no more
+        return 141  # 128 + SIGPIPE, as a shell reports a command ended by a closed pipe
     except OSError as exc:  # e.g. a --dest under a file, a full disk, no permission
         print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
         return 1

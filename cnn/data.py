@@ -40,6 +40,7 @@ from typing import BinaryIO
 
 import torch
 
+from reluapprox._validation import check_positive_int, fail
 from reluapprox.errors import DataError, InvalidArgument
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "MAX_COUNT",
     "MEAN",
     "STD",
+    "VAL_SEED",
     "FashionMNIST",
     "IdxInfo",
     "default_cache_dir",
@@ -56,6 +58,7 @@ __all__ = [
     "find_data_dir",
     "load_fashion_mnist",
     "read_idx",
+    "validation_split",
     "write_atomic",
 ]
 
@@ -76,6 +79,9 @@ _HOW_TO_GET = (
     "https://github.com/zalandoresearch/fashion-mnist, install Debian's package "
     f"dataset-fashion-mnist (files in {DEBIAN_DIR}), or rerun with --download"
 )
+
+VAL_SEED = 20260101
+"""The fixed seed of :func:`validation_split` used by ``python -m cnn train --val-seed``."""
 
 IMAGE_MAGIC = 0x00000803
 LABEL_MAGIC = 0x00000801
@@ -128,6 +134,48 @@ class FashionMNIST:
             self.test_labels[:limit],
             self.source,
         )
+
+
+def validation_split(
+    n_train: int, val_size: int, *, seed: int = VAL_SEED
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Split the indices ``0 .. n_train - 1`` into a training part and a validation part.
+
+    A seeded random permutation (its own :class:`torch.Generator`, so the caller's random
+    state is untouched) is cut after ``val_size`` entries: those form the validation set,
+    the rest the training set, each returned sorted. The split depends only on
+    ``(n_train, val_size, seed)``, so every run, every recipe phase and every search trial
+    with the same arguments holds out the same images, and no held-out image is ever
+    trained on. Choices (recipe, epochs, batch-norm estimation, the final phase) are made
+    on the validation accuracy; the test set is kept for the final model.
+
+    Args:
+        n_train: The size of the training set (60,000 for Fashion-MNIST).
+        val_size: Images held out for validation, ``0 <= val_size < n_train``; 0 gives
+            an empty validation set and every index for training.
+        seed: The seed of the permutation (default :data:`VAL_SEED`).
+
+    Returns:
+        ``(train_idx, val_idx)``: two sorted ``int64`` tensors, disjoint, together
+        ``0 .. n_train - 1``.
+
+    Raises:
+        InvalidArgument: An argument is not an integer in its range.
+
+    Examples:
+        >>> train_idx, val_idx = validation_split(10, 3, seed=0)
+        >>> len(train_idx), len(val_idx)
+        (7, 3)
+        >>> sorted(train_idx.tolist() + val_idx.tolist()) == list(range(10))
+        True
+    """
+    n = check_positive_int("n_train", n_train)
+    k = check_positive_int("val_size", val_size, minimum=0)
+    check_positive_int("seed", seed, minimum=0)
+    if k >= n:
+        fail("val_size", val_size, f"an integer in [0, {n - 1}] (n_train={n})")
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    return order[k:].sort().values, order[:k].sort().values
 
 
 def _locate(directory: Path, name: str) -> Path | None:

@@ -11,14 +11,16 @@ import torch
 
 from cnn.checkpoint import seal
 from cnn.data import FashionMNIST
+from cnn.fold import fold_batch_norm
 from cnn.models import build_model, count_parameters, count_statistics
 from cnn.train import CHECKPOINT_FORMAT, evaluate_tensors, load_checkpoint, normalise, save_atomic
-from reluapprox._validation import fail
+from reluapprox._validation import check_choice, fail
 from reluapprox.errors import DataError
 
 __all__ = [
     "CLASSES",
     "DEFAULT_CHECKPOINT",
+    "SPLITS",
     "confusion_matrix",
     "evaluate_checkpoint",
     "evaluate_model",
@@ -60,6 +62,11 @@ def load_model(checkpoint: str | os.PathLike[str]) -> tuple[torch.nn.Module, dic
     ckpt = load_checkpoint(checkpoint)
     budget = ckpt.get("config", {}).get("budget")
     model = build_model(str(ckpt["arch"]), budget=budget)
+    folded = ckpt.get("folded", False)
+    if not isinstance(folded, bool):
+        raise DataError(f"checkpoint {checkpoint}: folded={folded!r} is invalid: expected a bool")
+    if folded:  # written by `export --fold`: the structure of the folded model
+        model = fold_batch_norm(model)
     try:
         model.load_state_dict(ckpt["model"])
     except (RuntimeError, KeyError) as exc:
@@ -75,42 +82,54 @@ def confusion_matrix(labels: torch.Tensor, predictions: torch.Tensor) -> list[li
     return [[int(v) for v in row] for row in counts]
 
 
-def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: FashionMNIST) -> dict[str, Any]:
-    """Evaluate ``checkpoint`` on ``data``.
+SPLITS = ("test", "train", "both")
+"""The choices of ``python -m cnn evaluate --split``."""
+
+
+def evaluate_checkpoint(
+    checkpoint: str | os.PathLike[str], data: FashionMNIST, *, split: str = "test"
+) -> dict[str, Any]:
+    """Evaluate ``checkpoint`` on the ``split`` of ``data`` (``"test"``, ``"train"``, ``"both"``).
 
     Returns:
-        A JSON-serialisable dict with ``architecture``, ``n_parameters`` (trainable),
-        ``n_statistics`` (batch-norm running statistics, not trained), ``train_accuracy``,
-        ``test_accuracy``, ``train_loss``, ``test_loss``, ``n_train``, ``n_test``,
-        ``confusion_matrix`` (test set, rows = true class) and ``classes``.
+        A JSON-serialisable dict with ``checkpoint``, ``architecture``, ``n_parameters``
+        (trainable), ``n_statistics`` (batch-norm running statistics, not trained), for
+        each evaluated split ``S`` the keys ``S_accuracy``, ``S_loss`` and ``n_S``, and
+        ``confusion_matrix`` (of the test set when it is evaluated, else of the training
+        set; rows = true class), ``confusion_split`` and ``classes``.
+
+    Raises:
+        InvalidArgument: ``split`` is not one of :data:`SPLITS`.
     """
+    check_choice("split", split, SPLITS)
     model, ckpt = load_model(checkpoint)
     return {"checkpoint": str(checkpoint), "architecture": ckpt["arch"]} | evaluate_model(
-        model, data
+        model, data, split=split
     )
 
 
-def evaluate_model(model: torch.nn.Module, data: FashionMNIST) -> dict[str, Any]:
+def evaluate_model(
+    model: torch.nn.Module, data: FashionMNIST, *, split: str = "test"
+) -> dict[str, Any]:
     """Evaluate ``model`` (put in eval mode) on ``data``: the keys of
     :func:`evaluate_checkpoint` but ``checkpoint`` and ``architecture``."""
-    train_loss, train_acc, _ = evaluate_tensors(
-        model, normalise(data.train_images), data.train_labels
-    )
-    test_loss, test_acc, preds = evaluate_tensors(
-        model, normalise(data.test_images), data.test_labels
-    )
-    return {
+    check_choice("split", split, SPLITS)
+    result: dict[str, Any] = {
         "n_parameters": count_parameters(model),
         "n_statistics": count_statistics(model),
-        "train_accuracy": train_acc,
-        "test_accuracy": test_acc,
-        "train_loss": train_loss,
-        "test_loss": test_loss,
-        "n_train": int(data.train_images.shape[0]),
-        "n_test": int(data.test_images.shape[0]),
-        "confusion_matrix": confusion_matrix(data.test_labels, preds),
-        "classes": list(CLASSES),
     }
+    names = ("train", "test") if split == "both" else (split,)
+    for name in names:
+        images, labels = getattr(data, f"{name}_images"), getattr(data, f"{name}_labels")
+        loss, acc, preds = evaluate_tensors(model, normalise(images), labels)
+        result |= {
+            f"{name}_accuracy": acc,
+            f"{name}_loss": loss,
+            f"n_{name}": int(images.shape[0]),
+            "confusion_matrix": confusion_matrix(labels, preds),
+            "confusion_split": name,
+        }
+    return result | {"classes": list(CLASSES)}
 
 
 def format_report(result: dict[str, Any]) -> str:
@@ -119,12 +138,17 @@ def format_report(result: dict[str, Any]) -> str:
         f"checkpoint: {result['checkpoint']}",
         f"architecture: {result['architecture']} ({result['n_parameters']} trainable "
         f"parameters, {result['n_statistics']} normalisation statistics)",
-        f"train accuracy: {result['train_accuracy']:.4f} "
-        f"(loss {result['train_loss']:.4f}, {result['n_train']} images)",
-        f"test accuracy:  {result['test_accuracy']:.4f} "
-        f"(loss {result['test_loss']:.4f}, {result['n_test']} images)",
+    ]
+    for name, label in (("train", "train accuracy:"), ("test", "test accuracy: ")):
+        if f"{name}_accuracy" in result:
+            lines.append(
+                f"{label} {result[f'{name}_accuracy']:.4f} "
+                f"(loss {result[f'{name}_loss']:.4f}, {result[f'n_{name}']} images)"
+            )
+    lines += [
         "",
-        "confusion matrix on the test set (rows: true class, columns: predicted class)",
+        f"confusion matrix on the {result['confusion_split']} set "
+        "(rows: true class, columns: predicted class)",
     ]
     width = 6
     lines.append(" " * 15 + "".join(f"{j:>{width}d}" for j in range(10)))
@@ -140,21 +164,31 @@ def export_weights(
     *,
     summary: dict[str, Any],
     model_state: dict[str, torch.Tensor] | None = None,
+    folded: bool = False,
 ) -> tuple[Path, Path]:
     """Save the weights of ``checkpoint`` as ``dest.pt`` and ``summary`` as ``dest.json``.
 
     The ``.pt`` file keeps the architecture, configuration, model state dict and per-epoch
     metrics (no optimizer state), so it is small and loads with :func:`load_model`.
     ``model_state`` replaces the checkpoint's state dict (e.g. with batch-norm statistics
-    re-estimated by :func:`cnn.train.recalibrate_batch_norm`); it must have the same keys.
+    re-estimated by :func:`cnn.train.recalibrate_batch_norm`); it must have the same keys,
+    or with ``folded`` those of the model folded by :func:`cnn.fold.fold_batch_norm`
+    (the file then records ``folded: True`` and :func:`load_model` rebuilds that form).
 
     Raises:
         DataError: ``checkpoint`` is missing or not a cnn checkpoint.
         InvalidArgument: ``model_state`` has other keys than the checkpoint's state dict.
     """
     ckpt = load_checkpoint(checkpoint)
-    if model_state is not None and sorted(model_state) != sorted(ckpt["model"]):
-        fail("model_state", sorted(model_state), f"the keys {sorted(ckpt['model'])}")
+    keys = sorted(ckpt["model"])
+    if folded:
+        keys = sorted(fold_batch_norm(build_model(ckpt["arch"], budget=None)).state_dict())
+    if (model_state is None and folded) or (
+        model_state is not None and sorted(model_state) != keys
+    ):
+        fail(
+            "model_state", None if model_state is None else sorted(model_state), f"the keys {keys}"
+        )
     slim = {
         "format": CHECKPOINT_FORMAT,
         "arch": ckpt["arch"],
@@ -163,6 +197,7 @@ def export_weights(
         "model": ckpt["model"] if model_state is None else model_state,
         "epoch": ckpt["epoch"],
         "metrics": ckpt["metrics"],
+        "folded": folded,
     }
     base = Path(dest)
     pt, js = base.with_suffix(".pt"), base.with_suffix(".json")

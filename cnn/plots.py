@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +31,8 @@ def read_metrics(path: str | os.PathLike[str]) -> list[EpochMetrics]:
     try:
         with p.open(newline="") as f:
             reader = csv.DictReader(f)
-            missing = [c for c in METRIC_COLUMNS if c not in (reader.fieldnames or [])]
+            # val_loss and val_accuracy are missing in runs made before the validation split
+            missing = [c for c in METRIC_COLUMNS[:5] if c not in (reader.fieldnames or [])]
             if missing:
                 raise DataError(f"{p} is not a metrics.csv: it lacks the columns {missing}")
             rows = list(reader)
@@ -42,7 +44,7 @@ def read_metrics(path: str | os.PathLike[str]) -> list[EpochMetrics]:
             history.append(
                 EpochMetrics(
                     int(row["epoch"]),
-                    *(float(row[c]) for c in METRIC_COLUMNS[1:]),
+                    *(float(row.get(c) or "nan") for c in METRIC_COLUMNS[1:]),
                 )
             )
         except (TypeError, ValueError) as exc:
@@ -80,8 +82,7 @@ def chain_histories(
 
 def _plot(
     epochs: Sequence[int],
-    train: Sequence[float],
-    test: Sequence[float],
+    series: dict[str, Sequence[float]],
     *,
     ylabel: str,
     title: str,
@@ -95,8 +96,9 @@ def _plot(
 
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
     try:
-        ax.plot(epochs, train, marker="o", markersize=3, label="train")
-        ax.plot(epochs, test, marker="s", markersize=3, label="test")
+        for (label, values), marker in zip(series.items(), "osD", strict=True):
+            if any(not math.isnan(v) for v in values):  # a split never measured is left out
+                ax.plot(epochs, values, marker=marker, markersize=3, label=label)
         for b in boundaries:
             ax.axvline(b, color="grey", linestyle="--", linewidth=1)
         ax.set_xlabel("epoch")
@@ -118,12 +120,15 @@ def plot_loss(
     title: str = "",
     boundaries: Sequence[float] = (),
 ) -> None:
-    """Write the train and test cross-entropy per epoch to ``path`` (PNG); a dashed line
+    """Write the train, validation and test cross-entropy per epoch to ``path`` (PNG); a dashed line
     at each of ``boundaries`` (see :func:`chain_histories`)."""
     _plot(
         [m.epoch for m in history],
-        [m.train_loss for m in history],
-        [m.test_loss for m in history],
+        {
+            "train": [m.train_loss for m in history],
+            "validation": [m.val_loss for m in history],
+            "test": [m.test_loss for m in history],
+        },
         ylabel="cross-entropy loss",
         title=title or "Loss",
         path=path,
@@ -138,11 +143,15 @@ def plot_accuracy(
     title: str = "",
     boundaries: Sequence[float] = (),
 ) -> None:
-    """Write the train and test accuracy per epoch to ``path`` (PNG), like :func:`plot_loss`."""
+    """Write the train, validation and test accuracy per epoch to ``path`` (PNG), like
+    :func:`plot_loss`."""
     _plot(
         [m.epoch for m in history],
-        [m.train_accuracy for m in history],
-        [m.test_accuracy for m in history],
+        {
+            "train": [m.train_accuracy for m in history],
+            "validation": [m.val_accuracy for m in history],
+            "test": [m.test_accuracy for m in history],
+        },
         ylabel="accuracy",
         title=title or "Accuracy",
         path=path,

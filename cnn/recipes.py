@@ -14,8 +14,8 @@ not trained again (their checkpoints hold every epoch), the interrupted one cont
 from its last finished epoch, and later ones start from its weights as usual.
 
 Examples:
-    >>> [(p.arch, p.epochs, p.lr) for p in RECIPES["run24"].phases]
-    [('stmirror', 40, 0.02), ('stshift', 6, 0.005)]
+    >>> [(p.arch, p.epochs, p.lr, p.precise_bn) for p in RECIPES["run31"].phases]
+    [('stmirror', 40, 0.02, False), ('stshift', 12, 0.01, True)]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any
 
 import torch
 
-from cnn.data import FashionMNIST, write_atomic
+from cnn.data import VAL_SEED, FashionMNIST, write_atomic
 from cnn.models import ARCHITECTURES
 from cnn.plots import chain_histories, plot_accuracy, plot_loss, read_metrics
 from cnn.train import TrainConfig, check_output_dir, train, write_metrics_csv
@@ -50,10 +50,10 @@ __all__ = [
 class Phase:
     """One run of a recipe: an architecture trained for ``epochs`` at peak rate ``lr``.
 
-    With ``precise_bn`` the batch-norm statistics are re-estimated over the training set
-    after every epoch (:attr:`cnn.train.TrainConfig.precise_bn`). Every other setting is
-    :class:`cnn.train.TrainConfig`'s default (AdamW, one-cycle schedule, batch 128, weight
-    decay 1e-4, no augmentation).
+    With ``precise_bn`` the batch-norm statistics are re-estimated over the training
+    images after the last epoch (:attr:`cnn.train.TrainConfig.precise_bn`). Every other
+    setting is :class:`cnn.train.TrainConfig`'s default (AdamW, one-cycle schedule, batch
+    128, weight decay 1e-4).
     """
 
     arch: str
@@ -113,30 +113,10 @@ RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in (
         Recipe(
-            "run24",
-            (Phase("stmirror", 40, 0.02), Phase("stshift", 6, 0.005)),
-            "stmirror 40 epochs at 0.02, then stshift 6 epochs at 0.005 (docs/cnn.md, run 24)",
-        ),
-        Recipe(
-            "run25",
-            (Phase("stmirror", 40, 0.02), Phase("stshift", 10, 0.005)),
-            "stmirror 40 epochs at 0.02, then stshift 10 epochs at 0.005 (run 25)",
-        ),
-        Recipe(
-            "run29",
-            (Phase("stshift", 40, 0.02),),
-            "stshift from scratch, 40 epochs at 0.02, one phase (run 29)",
-        ),
-        Recipe(
-            "run30",
-            (Phase("stmirror", 40, 0.02), Phase("stshift", 12, 0.01)),
-            "stmirror 40 epochs at 0.02, then stshift 12 epochs at 0.01 (run 30)",
-        ),
-        Recipe(
             "run31",
             (Phase("stmirror", 40, 0.02), Phase("stshift", 12, 0.01, precise_bn=True)),
-            "run30 with the batch-norm statistics of phase 2 re-estimated over the training "
-            "set after every epoch (the same weights; docs/cnn.md, run 31)",
+            "stmirror 40 epochs at 0.02, then stshift 12 epochs at 0.01 with the batch-norm "
+            "statistics re-estimated on the training images at the end (docs/cnn-log.md, run 31)",
         ),
     )
 }
@@ -147,15 +127,24 @@ DEFAULT_RECIPE = "run31"
 
 
 def phase_plan(
-    recipe: Recipe, out_dir: str | os.PathLike[str], *, seed: int, threads: int = 1
+    recipe: Recipe,
+    out_dir: str | os.PathLike[str],
+    *,
+    seed: int,
+    threads: int = 1,
+    val_size: int = 0,
+    val_seed: int = VAL_SEED,
+    eval_test: bool = False,
 ) -> list[tuple[Path, TrainConfig]]:
     """Return the output directory and the training configuration of each phase.
 
     Phase ``k`` (from 1) writes into ``out_dir/phase<k>-<arch>``; from the second phase on,
-    ``init_from`` is the ``model.pt`` of the phase before.
+    ``init_from`` is the ``model.pt`` of the phase before. Every phase holds out the same
+    validation split (``val_size``, ``val_seed``); only the last one scores the test set,
+    and only with ``eval_test``.
 
     Examples:
-        >>> [(d.name, c.init_from) for d, c in phase_plan(RECIPES["run24"], "r", seed=0)]
+        >>> [(d.name, c.init_from) for d, c in phase_plan(RECIPES["run31"], "r", seed=0)]
         [('phase1-stmirror', None), ('phase2-stshift', 'r/phase1-stmirror/model.pt')]
     """
     out = Path(out_dir)
@@ -171,6 +160,9 @@ def phase_plan(
             threads=threads,
             init_from=init_from,
             precise_bn=phase.precise_bn,
+            val_size=val_size,
+            val_seed=val_seed,
+            eval_test=eval_test and k == len(recipe.phases),
         )
         plan.append((directory, config))
         init_from = str(directory / "model.pt")
@@ -184,6 +176,9 @@ def run_recipe(
     *,
     seed: int,
     threads: int = 1,
+    val_size: int = 0,
+    val_seed: int = VAL_SEED,
+    eval_test: bool = False,
     resume: bool = False,
     overwrite: bool = False,
     progress: bool = True,
@@ -198,11 +193,15 @@ def run_recipe(
     and the summary of each phase.
 
     Args:
-        recipe: The phases (for instance ``RECIPES["run24"]``).
+        recipe: The phases (for instance ``RECIPES["run31"]``).
         data: The (possibly limited) data set.
         out_dir: Output directory (created if needed).
         seed: The seed of every phase.
         threads: Torch CPU threads.
+        val_size: Training images held out for validation (0: none), the same in every
+            phase (:func:`cnn.data.validation_split`).
+        val_seed: The seed of that split.
+        eval_test: Score the test set after the last epoch of the last phase.
         resume: Continue an interrupted recipe: finished phases are kept as they are, the
             interrupted one continues from its last finished epoch.
         overwrite: Train every phase afresh even where an earlier run left a checkpoint.
@@ -219,7 +218,15 @@ def run_recipe(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    plan = phase_plan(recipe, out, seed=seed, threads=threads)
+    plan = phase_plan(
+        recipe,
+        out,
+        seed=seed,
+        threads=threads,
+        val_size=val_size,
+        val_seed=val_seed,
+        eval_test=eval_test,
+    )
     for directory, _ in plan:
         check_output_dir(directory, resume=resume, overwrite=overwrite, name="out_dir")
     summaries = []
@@ -256,9 +263,13 @@ def run_recipe(
         "n_parameters": last["n_parameters"],
         "n_statistics": last["n_statistics"],
         "train_accuracy": last["train_accuracy"],
+        "val_accuracy": last["val_accuracy"],
         "test_accuracy": last["test_accuracy"],
         "train_loss": last["train_loss"],
+        "val_loss": last["val_loss"],
         "test_loss": last["test_loss"],
+        "val_size": val_size,
+        "val_seed": val_seed,
         "seed": seed,
         "epochs": sum(p.epochs for p in recipe.phases),
         "wall_time_s": sum(s["wall_time_s"] for s in summaries),

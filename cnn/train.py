@@ -3,8 +3,13 @@
 The data set (60,000 images of 28x28 bytes, 47 MB) is converted once to a normalised
 float tensor; each epoch draws a permutation from a seeded :class:`torch.Generator` and
 slices mini-batches out of it, which on a CPU is far faster than a ``DataLoader`` with
-per-image transforms (see ``benchmarks/bench_cnn.py``). Augmentation (random flip, random
-translation) is done on whole batches with the same generator.
+per-image transforms (see ``benchmarks/bench_cnn.py``).
+
+Validation protocol: with ``val_size > 0`` the run trains on the training images outside a
+fixed validation split (:func:`cnn.data.validation_split`) and records the validation
+loss and accuracy after every epoch; the test set is read only with ``eval_test``, once,
+after the last epoch. The training loss and accuracy of an epoch are the averages over
+its mini-batches as they were trained (training mode), which costs nothing extra.
 
 After every epoch the full state (model, optimizer, scheduler, epoch, RNG states and the
 metrics so far) is written to ``model.pt`` through a temporary file and
@@ -30,8 +35,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from cnn.checkpoint import CHECKPOINT_FORMAT, field_error, read_checkpoint, safe_load, seal
-from cnn.data import MEAN, STD, FashionMNIST, write_atomic
+from cnn.checkpoint import CHECKPOINT_FORMAT, field_error, read_checkpoint, seal
+from cnn.data import MEAN, STD, VAL_SEED, FashionMNIST, validation_split, write_atomic
 from cnn.models import (
     ARCHITECTURES,
     DEFAULT_ARCH,
@@ -51,6 +56,7 @@ from reluapprox.errors import DataError
 
 __all__ = [
     "CHECKPOINT_FORMAT",
+    "EVAL_BATCH",
     "MEAN",
     "METRIC_COLUMNS",
     "STD",
@@ -59,11 +65,10 @@ __all__ = [
     "batch_bounds",
     "check_batches",
     "check_output_dir",
-    "distillation_loss",
     "evaluate_tensors",
+    "format_metrics",
     "load_checkpoint",
     "load_initial_weights",
-    "load_teacher_logits",
     "normalise",
     "recalibrate_batch_norm",
     "save_atomic",
@@ -71,11 +76,32 @@ __all__ = [
     "write_metrics_csv",
 ]
 
-METRIC_COLUMNS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+METRIC_COLUMNS = (
+    "epoch",
+    "train_loss",
+    "test_loss",
+    "train_accuracy",
+    "test_accuracy",
+    "val_loss",
+    "val_accuracy",
+)
+"""The columns of ``metrics.csv``; a value not measured in an epoch is NaN (``nan``)."""
 
-OPTIMIZERS = ("adamw", "sgd")
+_LEGACY_COLUMNS = METRIC_COLUMNS[:5]  # checkpoints written before the validation split
+
 SCHEDULES = ("onecycle", "cosine", "constant")
-AUGMENTATIONS = ("none", "flip", "shift", "flip+shift")
+
+# Options of earlier versions and the value that means "not used": a saved config that
+# used one of them describes a run this version cannot continue or repeat.
+_REMOVED_OPTIONS: dict[str, object] = {
+    "optimizer": "adamw",
+    "augment": "none",
+    "label_smoothing": 0.0,
+    "distil_from": None,
+}
+
+EVAL_BATCH = 500
+"""Images per forward pass in evaluation (measured: docs/cnn.md, "Reproducing", speed)."""
 
 
 @dataclass(frozen=True)
@@ -83,25 +109,26 @@ class TrainConfig:
     """Hyper-parameters of one training run (all keyword-only)."""
 
     arch: str = DEFAULT_ARCH
-    epochs: int = 24
+    epochs: int = 40
     seed: int = 0
     batch_size: int = 128
-    lr: float = 0.01
+    lr: float = 0.02
     weight_decay: float = 1e-4
-    optimizer: str = "adamw"
     schedule: str = "onecycle"
-    label_smoothing: float = 0.0
-    augment: str = "none"
     budget: int = DEFAULT_BUDGET
-    threads: int = 2
-    distil_from: str | None = None
-    temperature: float = 4.0
-    alpha: float = 0.5
+    threads: int = 1
     init_from: str | None = None
-    # Re-estimate the batch-norm statistics over the whole training set after every epoch
-    # (recalibrate_batch_norm), before the evaluation and the checkpoint. Training uses
-    # batch statistics, so the weights follow exactly the same path as without it.
+    # Re-estimate the batch-norm statistics over the training images after the last epoch
+    # (recalibrate_batch_norm), before the final evaluation and checkpoint. Training uses
+    # batch statistics, so the weights are exactly those of a run without it; estimating
+    # after earlier epochs too would change only intermediate figures.
     precise_bn: bool = False
+    # Validation protocol: hold out val_size training images (validation_split with
+    # val_seed); 0 trains on all of them. eval_test: score the test set after the last
+    # epoch (otherwise the run never reads it).
+    val_size: int = 0
+    val_seed: int = VAL_SEED
+    eval_test: bool = False
 
     def __post_init__(self) -> None:
         check_positive_int("epochs", self.epochs)
@@ -111,43 +138,59 @@ class TrainConfig:
         wd = check_finite_real("weight_decay", self.weight_decay)
         if wd < 0:
             fail("weight_decay", self.weight_decay, "a finite real number >= 0")
-        ls = check_finite_real("label_smoothing", self.label_smoothing)
-        if not 0 <= ls < 1:
-            fail("label_smoothing", self.label_smoothing, "a number in [0, 1)")
-        check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_choice("schedule", self.schedule, SCHEDULES)
-        check_choice("augment", self.augment, AUGMENTATIONS)
         check_positive_int("budget", self.budget)
         check_positive_int("threads", self.threads)
-        if self.distil_from is not None and not isinstance(self.distil_from, str):
-            fail("distil_from", self.distil_from, "None or the path of a teacher-logits file")
+        check_positive_int("val_size", self.val_size, minimum=0)
+        check_positive_int("val_seed", self.val_seed, minimum=0)
+        if not isinstance(self.eval_test, bool):
+            fail("eval_test", self.eval_test, "True or False")
         if self.init_from is not None and not isinstance(self.init_from, str):
             fail("init_from", self.init_from, "None or the path of a checkpoint (model.pt)")
         if not isinstance(self.precise_bn, bool):
             fail("precise_bn", self.precise_bn, "True or False")
         if self.precise_bn and self.batch_size < 2:
             fail("batch_size", self.batch_size, "an integer >= 2 with precise_bn")
-        check_positive_finite("temperature", self.temperature)
-        alpha = check_finite_real("alpha", self.alpha)
-        if not 0 <= alpha <= 1:
-            fail("alpha", self.alpha, "a number in [0, 1] (the weight of the label loss)")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        """Rebuild a config saved with :func:`dataclasses.asdict` (unknown keys ignored)."""
+        """Rebuild a config saved with :func:`dataclasses.asdict` (unknown keys ignored).
+
+        A config saved before the validation protocol has no ``val_size``: such a run
+        trained on every training image and scored the test set after every epoch.
+
+        Raises:
+            InvalidArgument: ``data`` uses a removed option (SGD, augmentation, label
+                smoothing, distillation), or a value is invalid.
+        """
+        for key, plain in _REMOVED_OPTIONS.items():
+            if data.get(key, plain) != plain:
+                fail(
+                    key,
+                    data[key],
+                    f"{plain!r}: the option was removed (its code is at commit 5402619)",
+                )
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        legacy = {"val_size": 0, "eval_test": True} if "val_size" not in data else {}
+        return cls(**(legacy | {k: v for k, v in data.items() if k in names}))
 
 
 @dataclass(frozen=True)
 class EpochMetrics:
-    """Losses (mean cross-entropy) and accuracies after one epoch, on clean images."""
+    """Losses (mean cross-entropy) and accuracies of one epoch; NaN where not measured.
+
+    ``train_*``: averages over the epoch's mini-batches as trained (earlier runs: the
+    whole training set after the epoch); ``val_*``: the validation split after the epoch;
+    ``test_*``: the test set (only after the last epoch, and only with ``eval_test``).
+    """
 
     epoch: int
     train_loss: float
     test_loss: float
     train_accuracy: float
     test_accuracy: float
+    val_loss: float = math.nan
+    val_accuracy: float = math.nan
 
 
 def normalise(images: torch.Tensor) -> torch.Tensor:
@@ -155,27 +198,8 @@ def normalise(images: torch.Tensor) -> torch.Tensor:
     return ((images.to(torch.float32) / 255.0 - MEAN) / STD).unsqueeze(1).contiguous()
 
 
-def _augment(batch: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
-    """Random horizontal flips and/or translations by up to 2 pixels (zero padded)."""
-    n = batch.shape[0]
-    if "flip" in kind:
-        flip = torch.rand(n, generator=gen) < 0.5
-        batch = torch.where(flip[:, None, None, None], batch.flip(3), batch)
-    if "shift" in kind:
-        pad = 2
-        background = -MEAN / STD
-        padded = nn.functional.pad(batch, (pad, pad, pad, pad), value=background)
-        oy = torch.randint(0, 2 * pad + 1, (n,), generator=gen)
-        ox = torch.randint(0, 2 * pad + 1, (n,), generator=gen)
-        ar = torch.arange(28)
-        rows = (oy[:, None] + ar)[:, :, None]
-        cols = (ox[:, None] + ar)[:, None, :]
-        batch = padded[torch.arange(n)[:, None, None], 0, rows, cols].unsqueeze(1)
-    return batch
-
-
 def evaluate_tensors(
-    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, *, batch_size: int = 2000
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, *, batch_size: int = EVAL_BATCH
 ) -> tuple[float, float, torch.Tensor]:
     """Return mean cross-entropy, accuracy and predictions of ``model`` (eval mode)."""
     model.eval()
@@ -242,70 +266,6 @@ def recalibrate_batch_norm(model: nn.Module, images: torch.Tensor, *, batch_size
     return len(layers)
 
 
-def load_teacher_logits(path: str | os.PathLike[str], n_train: int) -> torch.Tensor:
-    """Load a teacher's logits on the training images, one row per image in data order.
-
-    The file holds one float tensor of shape ``(n_train, 10)`` (as written by
-    ``benchmarks/cnn_screen.py --save-train-logits``), loaded with ``weights_only=True``.
-
-    Raises:
-        DataError: The file is missing or unreadable, or the tensor has another shape or
-            non-finite values.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(
-            f"distil_from={str(p)!r}: no such file; write a teacher's logits with "
-            "`python benchmarks/cnn_screen.py --arch teacher --no-budget --save-train-logits PATH`"
-        )
-    logits = safe_load(p, name=f"distil_from={str(p)!r}")
-    if (
-        not isinstance(logits, torch.Tensor)
-        or not logits.is_floating_point()
-        or tuple(logits.shape) != (n_train, 10)
-    ):
-        got = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(logits).__name__
-        raise DataError(
-            f"distil_from={str(p)!r} holds {got}: expected a float tensor of shape "
-            f"({n_train}, 10), the teacher's logits on the {n_train} training images in order"
-        )
-    if not bool(torch.isfinite(logits).all()):
-        raise DataError(f"distil_from={str(p)!r} holds non-finite logits")
-    return logits.to(torch.float32)
-
-
-def distillation_loss(
-    logits: torch.Tensor,
-    labels: torch.Tensor,
-    teacher: torch.Tensor,
-    *,
-    temperature: float,
-    alpha: float,
-    label_smoothing: float = 0.0,
-) -> torch.Tensor:
-    """``alpha * CE(labels) + (1 - alpha) * T^2 * KL(softmax(teacher/T) || softmax(logits/T))``.
-
-    The knowledge-distillation loss of Hinton, Vinyals and Dean (2015), *Distilling the
-    knowledge in a neural network*: the factor ``T^2`` keeps the gradient of the soft term
-    on the scale of the hard one when the temperature changes.
-
-    Examples:
-        >>> import torch
-        >>> z = torch.tensor([[2.0, 0.0, -1.0]])
-        >>> y = torch.tensor([0])
-        >>> hard = torch.nn.functional.cross_entropy(z, y)
-        >>> loss = distillation_loss(z, y, z, temperature=3.0, alpha=0.5)
-        >>> bool(abs(loss - 0.5 * hard) < 1e-6)  # a perfect copy of the teacher: KL = 0
-        True
-    """
-    hard = nn.functional.cross_entropy(logits, labels, label_smoothing=label_smoothing)
-    soft_targets = torch.softmax(teacher / temperature, dim=1)
-    kl = nn.functional.kl_div(
-        torch.log_softmax(logits / temperature, dim=1), soft_targets, reduction="batchmean"
-    )
-    return alpha * hard + (1 - alpha) * temperature**2 * kl
-
-
 def save_atomic(obj: object, path: Path) -> None:
     """``torch.save`` into a temporary file in the same directory, fsync, then rename."""
     buffer = io.BytesIO()
@@ -357,11 +317,11 @@ def load_checkpoint(path: str | os.PathLike[str], *, training: bool = False) -> 
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise field_error(p, name, value, "an integer >= 0")
     metrics = ckpt.get("metrics")
-    columns = set(METRIC_COLUMNS)
+    columns = (set(METRIC_COLUMNS), set(_LEGACY_COLUMNS))
     if (
         not isinstance(metrics, list)
         or len(metrics) != ckpt["epoch"]
-        or not all(isinstance(m, dict) and set(m) == columns for m in metrics)
+        or not all(isinstance(m, dict) and set(m) in columns for m in metrics)
         or not all(_is_number(v) for m in metrics for v in m.values())
     ):
         raise field_error(
@@ -468,8 +428,6 @@ def _make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimi
         {"params": decay, "weight_decay": config.weight_decay},
         {"params": no_decay, "weight_decay": 0.0},
     ]
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(groups, lr=config.lr, momentum=0.9, nesterov=True)
     return torch.optim.AdamW(groups, lr=config.lr)
 
 
@@ -503,6 +461,8 @@ def write_metrics_csv(path: Path, history: Sequence[EpochMetrics]) -> None:
                 f"{m.test_loss:.6f}",
                 f"{m.train_accuracy:.6f}",
                 f"{m.test_accuracy:.6f}",
+                f"{m.val_loss:.6f}",
+                f"{m.val_accuracy:.6f}",
             ]
         )
     write_atomic(path, buffer.getvalue().encode())
@@ -688,12 +648,17 @@ def _train(
     n_test = int(data.test_images.shape[0])
     if n_train == 0:
         raise DataError("the training set is empty")
-    bounds = batch_bounds(n_train, config.batch_size)
+    if config.val_size:
+        fit_idx, val_idx = validation_split(n_train, config.val_size, seed=config.val_seed)
+    else:
+        fit_idx, val_idx = torch.arange(n_train), torch.arange(0)
+    n_fit = int(fit_idx.shape[0])
+    bounds = batch_bounds(n_fit, config.batch_size)
     steps_per_epoch = len(bounds) - 1
 
     torch.manual_seed(config.seed)
     model = build_model(config.arch, budget=config.budget)
-    check_batches(model, config, n_train)
+    check_batches(model, config, n_fit)
     resuming = resume and ckpt_path.is_file()
     if config.init_from is not None and not resuming:
         load_initial_weights(model, config.init_from)
@@ -732,14 +697,11 @@ def _train(
         elapsed = float(ckpt["wall_time_s"])
         history = [EpochMetrics(**m) for m in ckpt["metrics"]]
 
-    train_x = normalise(data.train_images)
-    test_x = normalise(data.test_images)
-    train_y = data.train_labels
-    test_y = data.test_labels
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
-    teacher = (
-        None if config.distil_from is None else load_teacher_logits(config.distil_from, n_train)
-    )
+    all_x = normalise(data.train_images)
+    train_x, train_y = all_x[fit_idx], data.train_labels[fit_idx]
+    val_x, val_y = all_x[val_idx], data.train_labels[val_idx]
+    del all_x
+    loss_fn = nn.CrossEntropyLoss()
     bar = _progress(progress)
     out.mkdir(parents=True, exist_ok=True)  # only once the inputs have been checked
 
@@ -747,39 +709,47 @@ def _train(
     for epoch in range(start_epoch, last_epoch):
         t0 = time.perf_counter()
         model.train()
-        order = torch.randperm(n_train, generator=gen)
+        order = torch.randperm(n_fit, generator=gen)
         batches = bar(
             range(steps_per_epoch),
             desc=f"epoch {epoch + 1}/{config.epochs}",
             unit="batch",
             leave=False,
         )
+        loss_sum = torch.zeros((), dtype=torch.float64)
+        correct = torch.zeros((), dtype=torch.int64)
         for step in batches:
             idx = order[bounds[step] : bounds[step + 1]]
-            x = train_x[idx]
-            if config.augment != "none":
-                x = _augment(x, config.augment, gen)
-            if teacher is None:
-                loss = loss_fn(model(x), train_y[idx])
-            else:
-                loss = distillation_loss(
-                    model(x),
-                    train_y[idx],
-                    teacher[idx],
-                    temperature=config.temperature,
-                    alpha=config.alpha,
-                    label_smoothing=config.label_smoothing,
-                )
+            y = train_y[idx]
+            logits = model(train_x[idx])
+            loss = loss_fn(logits, y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             scheduler.step()
-        if config.precise_bn:  # buffers only: the next epoch trains exactly as without it
+            loss_sum += loss.detach().double() * y.shape[0]
+            correct += (logits.detach().argmax(1) == y).sum()
+        final = epoch + 1 == config.epochs
+        if config.precise_bn and final:  # buffers only: the weights are those without it
             recalibrate_batch_norm(model, train_x, batch_size=config.batch_size)
-        train_loss, train_acc, _ = evaluate_tensors(model, train_x, train_y)
-        test_loss, test_acc, _ = evaluate_tensors(model, test_x, test_y)
+        val_loss, val_acc = math.nan, math.nan
+        if val_x.shape[0]:
+            val_loss, val_acc, _ = evaluate_tensors(model, val_x, val_y)
+        test_loss, test_acc = math.nan, math.nan
+        if config.eval_test and final:
+            test_x = normalise(data.test_images)
+            test_loss, test_acc, _ = evaluate_tensors(model, test_x, data.test_labels)
         elapsed += time.perf_counter() - t0
-        history.append(EpochMetrics(epoch + 1, train_loss, test_loss, train_acc, test_acc))
+        metrics = EpochMetrics(
+            epoch=epoch + 1,
+            train_loss=float(loss_sum) / n_fit,
+            test_loss=test_loss,
+            train_accuracy=int(correct) / n_fit,
+            test_accuracy=test_acc,
+            val_loss=val_loss,
+            val_accuracy=val_acc,
+        )
+        history.append(metrics)
         checkpoint = {
             "format": CHECKPOINT_FORMAT,
             "arch": config.arch,
@@ -801,10 +771,7 @@ def _train(
         if progress:
             from tqdm import tqdm
 
-            tqdm.write(
-                f"epoch {epoch + 1}: train loss {train_loss:.4f} acc {train_acc:.4f} | "
-                f"test loss {test_loss:.4f} acc {test_acc:.4f}"
-            )
+            tqdm.write(f"epoch {epoch + 1}: {format_metrics(metrics)}")
 
     if not history:
         raise DataError(f"{ckpt_path} holds no finished epoch")
@@ -820,17 +787,41 @@ def _train(
         "n_parameters": count_parameters(model),
         "n_statistics": count_statistics(model),
         "train_accuracy": last.train_accuracy,
-        "test_accuracy": last.test_accuracy,
+        "val_accuracy": _measured(last.val_accuracy),
+        "test_accuracy": _measured(last.test_accuracy),
         "train_loss": last.train_loss,
-        "test_loss": last.test_loss,
+        "val_loss": _measured(last.val_loss),
+        "test_loss": _measured(last.test_loss),
         "seed": config.seed,
         "epochs": config.epochs,
         "epochs_done": last.epoch,
         "wall_time_s": elapsed,
         "seconds_per_epoch": elapsed / len(history),
         "n_train": n_train,
+        "n_fit": n_fit,
+        "n_val": int(val_idx.shape[0]),
         "n_test": n_test,
         "config": asdict(config),
     }
     write_atomic(out / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
     return summary
+
+
+def _measured(value: float) -> float | None:
+    """``value``, or ``None`` (JSON ``null``) for NaN: a figure that was not measured."""
+    return None if math.isnan(value) else value
+
+
+def format_metrics(m: EpochMetrics) -> str:
+    """One line of the figures of ``m`` that were measured.
+
+    Examples:
+        >>> format_metrics(EpochMetrics(3, 0.5, float("nan"), 0.8, float("nan"), 0.6, 0.75))
+        'train loss 0.5000 acc 0.8000 | val loss 0.6000 acc 0.7500'
+    """
+    parts = []
+    for split in ("train", "val", "test"):
+        loss, acc = getattr(m, f"{split}_loss"), getattr(m, f"{split}_accuracy")
+        if not math.isnan(acc):
+            parts.append(f"{split} loss {loss:.4f} acc {acc:.4f}")
+    return " | ".join(parts)

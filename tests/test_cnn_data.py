@@ -15,9 +15,11 @@ from cnn.data import (  # noqa: E402
     DEBIAN_DIR,
     ENV_VAR,
     FILES,
+    VAL_SEED,
     find_data_dir,
     load_fashion_mnist,
     read_idx,
+    validation_split,
 )
 from reluapprox.errors import DataError, InvalidArgument  # noqa: E402
 
@@ -169,3 +171,46 @@ def test_real_files_pass_all_checks(fashion_mnist_dir: Path, tmp_path: Path) -> 
     assert data.train_images.shape == (60000, 28, 28)
     assert data.test_images.shape == (10000, 28, 28)
     assert torch.bincount(data.test_labels).tolist() == [1000] * 10
+
+
+def test_validation_split_is_a_fixed_disjoint_cover() -> None:
+    train_idx, val_idx = validation_split(60000, 10000)
+    assert (len(train_idx), len(val_idx)) == (50000, 10000)
+    assert torch.equal(torch.cat([train_idx, val_idx]).sort().values, torch.arange(60000))
+    assert not set(train_idx.tolist()) & set(val_idx.tolist())
+    assert torch.equal(train_idx, train_idx.sort().values)
+    # deterministic: the same arguments give the same split, the default seed is VAL_SEED
+    again = validation_split(60000, 10000, seed=VAL_SEED)
+    assert torch.equal(again[1], val_idx)
+    assert not torch.equal(validation_split(60000, 10000, seed=1)[1], val_idx)
+    # a random sample, not the first or last images
+    assert 0 < int(val_idx.min()) < 100
+    assert 59900 < int(val_idx.max()) < 60000
+    empty_train, empty_val = validation_split(5, 0)
+    assert empty_train.tolist() == [0, 1, 2, 3, 4]
+    assert empty_val.tolist() == []
+
+
+def test_validation_split_leaves_the_global_random_state_alone() -> None:
+    torch.manual_seed(3)
+    expected = torch.rand(2)
+    torch.manual_seed(3)
+    validation_split(100, 10)
+    assert torch.equal(torch.rand(2), expected)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((0, 0), "n_train=0 is invalid"),
+        ((10, 10), r"val_size=10 is invalid: expected an integer in \[0, 9\] \(n_train=10\)"),
+        ((10, -1), "val_size=-1 is invalid"),
+        ((10, 2.0), "val_size=2.0 is invalid"),
+        ((10, True), "val_size=True is invalid"),
+    ],
+)
+def test_validation_split_rejects_bad_sizes(args: tuple[object, object], message: str) -> None:
+    with pytest.raises(InvalidArgument, match=message):
+        validation_split(*args)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match="seed=-1 is invalid"):
+        validation_split(10, 2, seed=-1)

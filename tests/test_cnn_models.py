@@ -19,7 +19,6 @@ from cnn.models import (  # noqa: E402
     DEFAULT_ARCH,
     DEFAULT_BUDGET,
     PLUS_SHIFTS,
-    SQUARE_SHIFTS,
     MirrorAveraged,
     ShiftAveraged,
     TiedResidual,
@@ -87,7 +86,7 @@ def test_over_budget_raises_with_count_and_budget() -> None:
 
 
 def test_unknown_architecture_and_bad_budget() -> None:
-    with pytest.raises(InvalidArgument, match=r"name='nope' is invalid.*'sep6'"):
+    with pytest.raises(InvalidArgument, match=r"name='nope' is invalid.*'stshift'"):
         build_model("nope")
     with pytest.raises(InvalidArgument, match="budget=0 is invalid"):
         build_model(DEFAULT_ARCH, budget=0)
@@ -109,29 +108,32 @@ def test_summary_over_budget_fails(capsys: pytest.CaptureFixture[str]) -> None:
     assert "budget of 500" in captured.err
 
 
-def test_summary_all_marks_over_budget(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["summary", "--all"]) == 0
+def test_archs_lists_every_architecture_with_its_counts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["archs"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == len(ARCHITECTURES)
-    logreg = next(line for line in lines if line.startswith("logreg"))
-    assert "over budget" in logreg
-    default = next(line for line in lines if line.startswith(DEFAULT_ARCH + " "))
-    assert "over budget" not in default
+    assert len(lines) == 1 + len(ARCHITECTURES) <= 1 + 8  # a header, at most 8 architectures
+    assert lines[0].split()[:4] == ["name", "trainable", "stored", "folded"]
+    rows = {line.split()[0]: line.split()[1:4] for line in lines[1:]}
+    assert rows["logreg"] == ["7850", "7850", "7850"]  # no normalisation: nothing to fold
+    assert rows["stshift"] == ["494", "574", "534"]
+    assert rows["stmirror"] == rows["stshift"]  # the same weights, fewer views
 
 
 def test_parameter_free_batch_norm_counts_statistics_not_parameters() -> None:
-    model = build_model("stnorm")
+    model = build_model("stmirror")
     assert count_parameters(model) == 80 + 72 + 72 + 100 + 170
-    # running mean and variance of 8 + 8 channels and of the 16 template features
-    assert count_statistics(model) == 2 * (8 + 8 + 16)
+    # running mean and variance of 8 + 8 + 8 channels and of the 16 template features
+    assert count_statistics(model) == 2 * (8 + 8 + 8 + 16)
     assert count_statistics(torch.nn.Linear(3, 2)) == 0
     assert count_statistics(torch.nn.BatchNorm2d(3)) == 6  # the batch counter is not counted
 
 
-def test_stnorm_pooling_before_relu_is_the_same_function() -> None:
-    # relu(maxpool(x)) == maxpool(relu(x)): stnorm with the usual order (ReLU, then
+def test_pooling_before_relu_is_the_same_function() -> None:
+    # relu(maxpool(x)) == maxpool(relu(x)): the network with the usual order (ReLU, then
     # pooling) and the same layers gives the same logits, bit for bit
-    model = _with_statistics("stnorm", 1)
+    model = _with_statistics("stmirror", 1).inner
     layers = list(model)
     pools = [i for i, m in enumerate(layers) if isinstance(m, torch.nn.MaxPool2d)]
     assert len(pools) == 2
@@ -144,9 +146,9 @@ def test_stnorm_pooling_before_relu_is_the_same_function() -> None:
         assert torch.equal(model(x), usual(x))
 
 
-def test_stnorm_evaluation_uses_running_statistics() -> None:
+def test_evaluation_uses_running_statistics() -> None:
     torch.manual_seed(0)
-    model = build_model("stnorm")
+    model = build_model("stmirror")
     x = torch.randn(64, 1, 28, 28)
     model.train()
     model(x)  # one update of the running statistics
@@ -161,18 +163,21 @@ def test_stnorm_evaluation_uses_running_statistics() -> None:
 def test_summary_reports_statistics_outside_the_budget(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["summary", "--arch", "stnorm"]) == 0
+    assert main(["summary"]) == 0  # the documented model by default
     out = capsys.readouterr().out
+    assert out.startswith("architecture stshift:")
     assert re.search(r"^total\s+494\s+trainable", out, re.MULTILINE)
-    assert re.search(r"^\s+64\s+batch-norm running statistics", out, re.MULTILINE)
-    assert main(["summary", "--arch", "stmpl"]) == 0
+    assert re.search(r"^\s+80\s+batch-norm running statistics", out, re.MULTILINE)
+    assert re.search(r"^\s+574\s+stored numbers \(trainable", out, re.MULTILINE)
+    assert re.search(r"^\s+534\s+stored numbers of the deployable", out, re.MULTILINE)
+    assert main(["summary", "--arch", "logreg", "--budget", "8000"]) == 0
     assert "running statistics" not in capsys.readouterr().out
 
 
 def test_head_normalisation_folds_into_the_linear_layer() -> None:
     # the claim of docs/cnn.md: in evaluation the parameter-free batch norm in front of the
     # linear layer is an affine map that the linear layer's weights and bias absorb
-    model = _with_statistics("stnorm", 3, batches=3)
+    model = _with_statistics("stmirror", 3, batches=3).inner
     norm, linear = model[-2], model[-1]
     assert isinstance(norm, torch.nn.BatchNorm1d)
     assert isinstance(linear, torch.nn.Linear)
@@ -188,16 +193,14 @@ def test_head_normalisation_folds_into_the_linear_layer() -> None:
 
 
 def test_tied_residual_shares_the_separable_convolution() -> None:
-    model = build_model("sttied")
+    model = build_model("stmirror").inner
     assert isinstance(model, torch.nn.Sequential)
     block = model[8]
     assert isinstance(block, TiedResidual)
     assert block.f is model[4]  # the same module, not a copy
-    # the second application adds no parameter: the same count as stnorm
-    assert count_parameters(model) == count_parameters(build_model("stnorm")) == 494
-    assert count_parameters(build_model("sttied2")) == 494
-    # and 16 more statistics (the residual block's norm) than stnorm's 64
-    assert count_statistics(model) == 64 + 16
+    # the second application adds no parameter: 494 counted once
+    assert count_parameters(model) == 494
+    assert count_statistics(model) == 80
     rows = layer_table(model)
     assert sum(r.n_parameters for r in rows) == 494
     shared = [r for r in rows if "shared with" in r.layer]
@@ -247,7 +250,7 @@ def test_mirror_averaged_is_exactly_mirror_invariant_and_averages() -> None:
 
 
 def test_mirrored_input_equals_mirrored_kernels() -> None:
-    # docs/cnn.md: g(mirror(x)) = g_R(x), where g_R is g with every convolution kernel and
+    # docs/cnn-log.md: g(mirror(x)) = g_R(x), where g_R is g with every convolution kernel and
     # template mirrored (zero padding is symmetric and 28 and 14 are even, so pooling
     # commutes with mirroring); mirror averaging therefore uses each filter both ways
     model = _with_statistics("stmirror", 5)
@@ -273,14 +276,10 @@ def test_shift_images_moves_content_and_fills() -> None:
         shift_images(x, 3, 0, fill=0.0)
 
 
-@pytest.mark.parametrize(
-    ("name", "shifts"), [("stshift", PLUS_SHIFTS), ("stshift9", SQUARE_SHIFTS)]
-)
-def test_shift_averaged_is_the_mean_over_its_views(
-    name: str, shifts: tuple[tuple[int, int], ...]
-) -> None:
-    assert len(shifts) == (5 if name == "stshift" else 9)
-    model = _with_statistics(name, 6)
+def test_shift_averaged_is_the_mean_over_its_views() -> None:
+    shifts = PLUS_SHIFTS
+    assert len(shifts) == 5
+    model = _with_statistics("stshift", 6)
     assert isinstance(model, ShiftAveraged)
     assert model.shifts == shifts
     g = model.inner
@@ -311,10 +310,9 @@ def test_shift_averaged_with_no_shift_is_the_mirror_average() -> None:
         assert torch.equal(base(x), 0.5 * (g(x) + g(torch.flip(x, dims=[-1]))))
 
 
-@pytest.mark.parametrize("name", ["stshift", "stshift9"])
-def test_stmirror_weights_load_into_stshift(name: str) -> None:
+def test_stmirror_weights_load_into_stshift() -> None:
     source = _with_statistics("stmirror", 8)
-    target = build_model(name)
+    target = build_model("stshift")
     target.load_state_dict(source.state_dict())  # the same keys: strict loading works
     target.eval()
     x = torch.randn(2, 1, 28, 28)

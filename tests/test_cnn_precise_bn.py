@@ -1,4 +1,4 @@
-"""The precise-batch-norm probe of docs/cnn.md (benchmarks/cnn_precise_bn.py) on real images."""
+"""The precise-batch-norm probe of docs/cnn-log.md (benchmarks/cnn_precise_bn.py) on real images."""
 
 from __future__ import annotations
 
@@ -23,13 +23,13 @@ def test_probe_reports_stored_and_recalibrated_accuracy(
     fashion_mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cache = tmp_path / "cache"
-    weights = REPO / "cnn" / "weights" / "stnorm.pt"
+    weights = REPO / "cnn" / "weights" / "stmirror.pt"
     threads = torch.get_num_threads()
     argv = ["--data-dir", str(fashion_mnist_dir), "--cache-dir", str(cache), "--limit", "300"]
     assert load_benchmark("cnn_precise_bn").main([*argv, "--batch-size", "64", str(weights)]) == 0
     assert torch.get_num_threads() == threads
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].startswith(f"{weights} (stnorm, 3 batch norms): test accuracy ")
+    assert lines[0].startswith(f"{weights} (stmirror, 4 batch norms): test accuracy ")
     result = json.loads(lines[-1])
     assert (result["n_train"], result["n_test"]) == (300, 300)
     (row,) = result["runs"]
@@ -43,4 +43,4 @@ def test_probe_reports_stored_and_recalibrated_accuracy(
     fresh = evaluate_tensors(model, vx, data.test_labels)[1]
     assert row["test_accuracy"] == [stored, fresh]
     assert row["test_loss"][0] != row["test_loss"][1]  # other statistics, other logits
-    assert row["batch_norm_layers"] == 3
+    assert row["batch_norm_layers"] == 4

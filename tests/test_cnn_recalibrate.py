@@ -73,7 +73,7 @@ def test_views_of_an_averaged_model_all_count() -> None:
 
 def test_only_buffers_change_and_evaluation_uses_them() -> None:
     torch.manual_seed(2)
-    model = build_model("stnorm")
+    model = build_model("stmirror")
     images = torch.randn(40, 1, 28, 28)
     params = {k: v.clone() for k, v in model.named_parameters()}
     model.eval()
@@ -105,6 +105,6 @@ def test_model_without_batch_norm_is_left_alone() -> None:
     ],
 )
 def test_bad_arguments_are_named(kwargs: dict[str, object], message: str) -> None:
-    model = build_model("stnorm")
+    model = build_model("stmirror")
     with pytest.raises(InvalidArgument, match=message.replace("(", r"\(").replace(")", r"\)")):
         recalibrate_batch_norm(model, **kwargs)  # type: ignore[arg-type]

@@ -13,7 +13,15 @@ torch = pytest.importorskip("torch")
 
 from cnn.cli import main  # noqa: E402
 from cnn.data import FashionMNIST, load_fashion_mnist  # noqa: E402
-from cnn.recipes import DEFAULT_RECIPE, RECIPES, Phase, Recipe, phase_plan, run_recipe  # noqa: E402
+from cnn.recipes import (  # noqa: E402
+    DEFAULT_RECIPE,
+    RECIPES,
+    Phase,
+    Recipe,
+    _weight_shapes,
+    phase_plan,
+    run_recipe,
+)
 from cnn.train import load_checkpoint, train  # noqa: E402
 from reluapprox.errors import InvalidArgument  # noqa: E402
 
@@ -60,16 +68,19 @@ def test_phase_plan_chains_the_weights() -> None:
 
 @pytest.mark.data
 def test_recipe_equals_the_chained_train_runs(tiny_data: FashionMNIST, tmp_path: Path) -> None:
-    summary = run_recipe(SHORT, tiny_data, tmp_path / "recipe", seed=1, progress=False)
-    # the same two runs by hand, the second started from the first (as in docs/cnn.md)
-    plan = phase_plan(SHORT, tmp_path / "recipe", seed=1)
+    protocol = {"val_size": 100, "eval_test": True}
+    summary = run_recipe(SHORT, tiny_data, tmp_path / "recipe", seed=1, progress=False, **protocol)
+    # the same two runs by hand, the second started from the first (as in docs/cnn-log.md)
+    plan = phase_plan(SHORT, tmp_path / "recipe", seed=1, **protocol)
     train(plan[0][1], tiny_data, tmp_path / "a", progress=False, plots=False)
     by_hand = dataclasses.replace(plan[1][1], init_from=str(tmp_path / "a" / "model.pt"))
     last = train(by_hand, tiny_data, tmp_path / "b", progress=False, plots=False)
     out = tmp_path / "recipe"
     assert _same_state(out / "phase1-stmirror" / "model.pt", tmp_path / "a" / "model.pt")
     assert _same_state(out / "phase2-stshift" / "model.pt", tmp_path / "b" / "model.pt")
-    assert summary["test_accuracy"] == last["test_accuracy"]
+    assert summary["test_accuracy"] == last["test_accuracy"] is not None
+    assert summary["val_accuracy"] == last["val_accuracy"] is not None
+    assert (last["n_fit"], last["n_val"]) == (LIMIT - 100, 100)
     assert summary["architecture"] == "stshift"
     assert summary["epochs"] == 4
     assert summary["model"] == str(out / "phase2-stshift" / "model.pt")
@@ -78,7 +89,10 @@ def test_recipe_equals_the_chained_train_runs(tiny_data: FashionMNIST, tmp_path:
     rows = _rows(out / "metrics.csv")
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
     phase2 = _rows(out / "phase2-stshift" / "metrics.csv")
-    assert [r["test_accuracy"] for r in rows[2:]] == [r["test_accuracy"] for r in phase2]
+    assert [r["val_accuracy"] for r in rows[2:]] == [r["val_accuracy"] for r in phase2]
+    # the test set is scored once, after the last epoch of the last phase
+    assert [r["test_accuracy"] for r in rows] == ["nan", "nan", "nan", phase2[-1]["test_accuracy"]]
+    assert rows[-1]["test_accuracy"] != "nan"
     assert json.loads((out / "summary.json").read_text()) == summary
     for name in ("loss.png", "accuracy.png"):
         assert (out / name).read_bytes().startswith(b"\x89PNG")
@@ -118,8 +132,8 @@ def test_bad_recipes_are_named() -> None:
         Phase("stmirror", 1, -0.1)
     with pytest.raises(InvalidArgument, match=r"phases=\(\) is invalid"):
         Recipe("empty", (), "")
-    with pytest.raises(InvalidArgument, match=r"phases=.* is invalid: .*'stmpl' and 'stshift'"):
-        Recipe("misfit", (Phase("stmpl", 1, 0.01), Phase("stshift", 1, 0.01)), "")
+    with pytest.raises(InvalidArgument, match=r"phases=.* is invalid: .*'logreg' and 'stshift'"):
+        Recipe("misfit", (Phase("logreg", 1, 0.01), Phase("stshift", 1, 0.01)), "")
 
 
 def test_documented_recipe_is_the_committed_runs() -> None:
@@ -141,8 +155,12 @@ def test_cli_reproduce_dry_run_prints_the_phases_and_writes_nothing(
 ) -> None:
     out = tmp_path / "out"
     argv = ["reproduce", "--data-dir", str(fashion_mnist_dir), "--cache-dir", str(tmp_path)]
+    argv += ["--val-size", "10", "--eval-test"]
     assert main([*argv, "--out", str(out), "--limit", "50", "--seed", "4", "--dry-run"]) == 0
     plan = json.loads(capsys.readouterr().out)
+    # every phase holds out the same validation split; only the last scores the test set
+    assert [p["config"]["val_size"] for p in plan["phases"]] == [10, 10]
+    assert [p["config"]["eval_test"] for p in plan["phases"]] == [False, True]
     assert plan["recipe"] == DEFAULT_RECIPE
     assert plan["n_train"] == 50
     assert [p["config"]["arch"] for p in plan["phases"]] == ["stmirror", "stshift"]
@@ -168,22 +186,21 @@ def test_checking_a_recipe_leaves_the_global_random_state_alone() -> None:
     torch.manual_seed(11)
     expected = torch.rand(3)
     torch.manual_seed(11)
-    Recipe("check", (Phase("stnorm", 1, 0.01), Phase("stnorm", 1, 0.01)), "")
+    _weight_shapes.cache_clear()  # so that the models are built again
+    Recipe("check", (Phase("stmirror", 1, 0.01), Phase("stshift", 1, 0.01)), "")
     assert torch.equal(torch.rand(3), expected)
 
 
 @pytest.mark.data
-def test_one_phase_recipe_is_the_documented_train_command(
+def test_train_defaults_are_the_first_phase_of_the_documented_recipe(
     fashion_mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # run 29 was trained with `cnn train` (docs/cnn.md); its recipe must mean the same run
     data = ["--data-dir", str(fashion_mnist_dir), "--cache-dir", str(tmp_path), "--limit", "50"]
+    data += ["--val-size", "10"]
     out = tmp_path / "out"
-    argv = ["reproduce", *data, "--recipe", "run29", "--seed", "1", "--out", str(out)]
-    assert main([*argv, "--dry-run"]) == 0
-    (phase,) = json.loads(capsys.readouterr().out)["phases"]
-    train_argv = ["train", *data, "--arch", "stshift", "--epochs", "40", "--lr", "0.02"]
-    train_argv += ["--augment", "none", "--seed", "1", "--threads", "1", "--out", str(out)]
-    assert main([*train_argv, "--dry-run"]) == 0
-    assert phase["config"] == json.loads(capsys.readouterr().out)["config"]
+    assert main(["reproduce", *data, "--seed", "1", "--out", str(out), "--dry-run"]) == 0
+    first = json.loads(capsys.readouterr().out)["phases"][0]
+    train_out = out / "phase1-stmirror"
+    assert main(["train", *data, "--seed", "1", "--out", str(train_out), "--dry-run"]) == 0
+    assert first["config"] == json.loads(capsys.readouterr().out)["config"]
     assert not out.exists()

@@ -17,8 +17,14 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from cnn.cli import main  # noqa: E402
-from cnn.data import FashionMNIST, load_fashion_mnist  # noqa: E402
-from cnn.evaluate import confusion_matrix, evaluate_checkpoint, export_weights  # noqa: E402
+from cnn.data import FashionMNIST, load_fashion_mnist, validation_split  # noqa: E402
+from cnn.evaluate import (  # noqa: E402
+    confusion_matrix,
+    evaluate_checkpoint,
+    export_weights,
+    load_model,
+)
+from cnn.fold import FOLD_TOLERANCE  # noqa: E402
 from cnn.models import DEFAULT_ARCH, build_model  # noqa: E402
 from cnn.train import (  # noqa: E402
     TrainConfig,
@@ -34,6 +40,7 @@ from reluapprox.errors import DataError, InvalidArgument  # noqa: E402
 pytestmark = [pytest.mark.torch, pytest.mark.data]
 
 LIMIT = 1000
+VAL = 200  # validation images held out of the LIMIT training images
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -49,6 +56,7 @@ def small_data(fashion_mnist_dir: Path, cache_dir: Path) -> FashionMNIST:
 
 def _config(**kw: object) -> TrainConfig:
     base: dict[str, object] = {"epochs": 3, "seed": 1, "threads": 1, "lr": 0.02}
+    base |= {"val_size": VAL, "eval_test": True}
     base.update(kw)
     return TrainConfig(**base)  # type: ignore[arg-type]
 
@@ -67,11 +75,23 @@ def test_smoke_run_loss_decreases_and_writes_outputs(
     assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = _rows(tmp_path / "metrics.csv")
     assert [r["epoch"] for r in rows] == ["1", "2", "3"]
-    assert list(rows[0]) == ["epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy"]
+    assert list(rows[0]) == [
+        "epoch",
+        "train_loss",
+        "test_loss",
+        "train_accuracy",
+        "test_accuracy",
+        "val_loss",
+        "val_accuracy",
+    ]
     losses = [float(r["train_loss"]) for r in rows]
     assert losses[-1] < losses[0]
     assert losses[-1] < math.log(10)  # better than the uniform guess
-    assert float(rows[-1]["test_accuracy"]) > 0.2  # twice the chance level
+    # validation after every epoch, the test set only once, after the last
+    assert all(float(r["val_accuracy"]) > 0 for r in rows)
+    assert float(rows[-1]["val_accuracy"]) > 0.2  # twice the chance level
+    assert [r["test_accuracy"] for r in rows[:-1]] == ["nan", "nan"]
+    assert float(rows[-1]["test_accuracy"]) > 0.2
     saved = json.loads((tmp_path / "summary.json").read_text())
     assert saved == json.loads(json.dumps(summary))
     assert saved["architecture"] == DEFAULT_ARCH
@@ -80,6 +100,8 @@ def test_smoke_run_loss_decreases_and_writes_outputs(
     assert saved["epochs"] == 3
     assert saved["wall_time_s"] > 0
     assert saved["test_accuracy"] == pytest.approx(float(rows[-1]["test_accuracy"]), abs=1e-6)
+    assert saved["val_accuracy"] == pytest.approx(float(rows[-1]["val_accuracy"]), abs=1e-6)
+    assert (saved["n_train"], saved["n_fit"], saved["n_val"]) == (LIMIT, LIMIT - VAL, VAL)
     assert not list(tmp_path.glob(".*.tmp"))  # no temporary files left behind
 
 
@@ -101,7 +123,7 @@ def _state_equal(p: Path, q: Path) -> bool:
 
 
 def test_resume_matches_uninterrupted_run(small_data: FashionMNIST, tmp_path: Path) -> None:
-    config = _config(epochs=2, augment="flip+shift")
+    config = _config(epochs=2)
     train(config, small_data, tmp_path / "full", progress=False, plots=False)
     part = train(config, small_data, tmp_path / "part", progress=False, stop_after=1)
     assert part["epochs_done"] == 1
@@ -130,7 +152,8 @@ def test_precise_bn_changes_statistics_not_the_weights(
     assert not all(torch.equal(a[k], b[k]) for k in a if k.endswith("running_mean"))
     # the statistics are those that recalibrate_batch_norm computes on the plain weights
     model.load_state_dict(a)
-    recalibrate_batch_norm(model, normalise(small_data.train_images), batch_size=128)
+    fit, _ = validation_split(LIMIT, VAL)  # the images trained on, not the held-out ones
+    recalibrate_batch_norm(model, normalise(small_data.train_images[fit]), batch_size=128)
     for k, v in model.state_dict().items():  # other thread counts may round differently
         torch.testing.assert_close(v, b[k], rtol=1e-5, atol=1e-6)
     evaluated = evaluate_tensors(model, normalise(small_data.test_images), small_data.test_labels)
@@ -186,6 +209,7 @@ def test_kill_9_during_training_keeps_a_valid_checkpoint(
         sys.executable, "-m", "cnn", "train", "--data-dir", str(fashion_mnist_dir),
         "--cache-dir", str(cache_dir), "--limit", str(LIMIT), "--epochs", "10", "--seed", "1",
         "--lr", "0.02", "--threads", "1", "--out", str(out), "--quiet",
+        "--val-size", str(VAL), "--eval-test",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(args, cwd=REPO, env=env, stderr=subprocess.DEVNULL)
@@ -217,10 +241,17 @@ def test_evaluate_saved_checkpoint(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     summary = train(_config(epochs=1), small_data, tmp_path, progress=False, plots=False)
-    result = evaluate_checkpoint(tmp_path / "model.pt", small_data)
+    result = evaluate_checkpoint(tmp_path / "model.pt", small_data, split="both")
     assert result["test_accuracy"] == summary["test_accuracy"]
-    assert result["train_accuracy"] == summary["train_accuracy"]
+    assert result["n_train"] == result["n_test"] == LIMIT
+    assert 0.1 < result["train_accuracy"] < 1
+    assert result["confusion_split"] == "test"
     assert sum(map(sum, result["confusion_matrix"])) == LIMIT
+    only_train = evaluate_checkpoint(tmp_path / "model.pt", small_data, split="train")
+    assert "test_accuracy" not in only_train
+    assert only_train["train_accuracy"] == result["train_accuracy"]
+    with pytest.raises(InvalidArgument, match="split='val' is invalid"):
+        evaluate_checkpoint(tmp_path / "model.pt", small_data, split="val")
     code = main(
         [
             "evaluate",
@@ -239,7 +270,7 @@ def test_evaluate_saved_checkpoint(
     printed = json.loads(capsys.readouterr().out)
     assert printed["n_parameters"] == summary["n_parameters"]
     assert printed["test_accuracy"] == summary["test_accuracy"]
-    assert printed["train_accuracy"] == summary["train_accuracy"]
+    assert "train_accuracy" not in printed  # --split test by default
 
 
 def test_export_writes_weights_that_reproduce_their_summary(
@@ -254,22 +285,69 @@ def test_export_writes_weights_that_reproduce_their_summary(
     argv += ["--data-dir", str(fashion_mnist_dir), "--cache-dir", str(cache_dir)]
     argv += ["--limit", str(LIMIT)]
     original = load_checkpoint(tmp_path / "run" / "model.pt")["model"]
-    for name, extra in (("plain", []), ("pbn", ["--precise-bn"])):
-        assert main([*argv, "--dest", str(tmp_path / name), *extra]) == 0
-        assert f"wrote {tmp_path / name}.pt" in capsys.readouterr().out
-        saved = json.loads((tmp_path / f"{name}.json").read_text())
-        assert saved["precise_bn"] is bool(extra)
-        again = evaluate_checkpoint(tmp_path / f"{name}.pt", small_data)
-        assert again["test_accuracy"] == saved["test_accuracy"]
-        assert again["train_loss"] == saved["train_loss"]
-        weights = load_checkpoint(tmp_path / f"{name}.pt")["model"]
-        assert "optimizer" not in load_checkpoint(tmp_path / f"{name}.pt")
-        same = {k: torch.equal(weights[k], original[k]) for k in original}
-        statistics = [k for k in original if "running" in k]
-        assert all(v for k, v in same.items() if k not in statistics)
-        assert all(same[k] for k in statistics) is not bool(extra)
+    assert main([*argv, "--dest", str(tmp_path / "plain")]) == 0
+    assert f"wrote {tmp_path / 'plain'}.pt" in capsys.readouterr().out
+    saved = json.loads((tmp_path / "plain.json").read_text())
+    assert (saved["precise_bn"], saved["folded"]) == (False, False)
+    assert saved["n_stored"] == saved["n_stored_unfolded"] == 494 + 80
+    again = evaluate_checkpoint(tmp_path / "plain.pt", small_data, split="both")
+    assert again["test_accuracy"] == saved["test_accuracy"]
+    assert again["train_loss"] == saved["train_loss"]
+    weights = load_checkpoint(tmp_path / "plain.pt")["model"]
+    assert "optimizer" not in load_checkpoint(tmp_path / "plain.pt")
+    assert all(torch.equal(weights[k], original[k]) for k in original)
     with pytest.raises(InvalidArgument, match="model_state="):
         export_weights(tmp_path / "run" / "model.pt", tmp_path / "x", summary={}, model_state={})
+
+
+def test_export_precise_bn_on_a_subset_is_refused(
+    small_data: FashionMNIST,
+    fashion_mnist_dir: Path,
+    cache_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # statistics re-estimated on N images would be written as the deployable weights
+    train(_config(epochs=1), small_data, tmp_path / "run", progress=False, plots=False)
+    argv = ["export", "--checkpoint", str(tmp_path / "run" / "model.pt"), "--precise-bn"]
+    argv += ["--data-dir", str(fashion_mnist_dir), "--cache-dir", str(cache_dir)]
+    assert main([*argv, "--limit", "300", "--dest", str(tmp_path / "pbn")]) == 2
+    assert "--limit=300 with --precise-bn is refused" in capsys.readouterr().err
+    assert not list(tmp_path.glob("pbn*"))
+
+
+def test_export_fold_keeps_the_logits_and_counts_every_number(
+    small_data: FashionMNIST,
+    fashion_mnist_dir: Path,
+    cache_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    train(_config(epochs=1), small_data, tmp_path / "run", progress=False, plots=False)
+    argv = ["export", "--checkpoint", str(tmp_path / "run" / "model.pt"), "--fold"]
+    argv += ["--data-dir", str(fashion_mnist_dir), "--cache-dir", str(cache_dir)]
+    assert main([*argv, "--limit", str(LIMIT), "--dest", str(tmp_path / "folded")]) == 0
+    capsys.readouterr()
+    saved = json.loads((tmp_path / "folded.json").read_text())
+    assert saved["folded"] is True
+    assert (saved["n_stored_unfolded"], saved["n_stored"]) == (574, 534)
+    assert saved["fold_max_abs_logit_difference"] <= FOLD_TOLERANCE
+    assert saved["fold_changed_test_predictions"] == 0
+    folded, ckpt = load_model(tmp_path / "folded.pt")
+    assert ckpt["folded"] is True
+    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in folded.modules())
+    plain, _ = load_model(tmp_path / "run" / "model.pt")
+    x = normalise(small_data.test_images[:300])
+    with torch.no_grad():
+        a, b = plain(x), folded(x)
+    assert float((a - b).abs().max()) <= FOLD_TOLERANCE
+    assert torch.equal(a.argmax(1), b.argmax(1))
+    again = evaluate_checkpoint(tmp_path / "folded.pt", small_data)
+    assert again["test_accuracy"] == saved["test_accuracy"]
+    # a folded file is not folded again
+    twice = [*argv, "--limit", "50", "--dest", str(tmp_path / "twice")]
+    assert main([*twice, "--checkpoint", str(tmp_path / "folded.pt")]) == 2
+    assert "already folded" in capsys.readouterr().err
 
 
 def test_confusion_matrix_counts() -> None:
@@ -283,15 +361,15 @@ def test_confusion_matrix_counts() -> None:
     assert sum(map(sum, m)) == 4
 
 
-@pytest.mark.parametrize("name", ["best", "run24", "stmirror", "stnorm", "stmpl"])
+@pytest.mark.parametrize("name", ["best", "stmirror"])
 def test_committed_weights_reproduce_reported_accuracy(
     name: str, fashion_mnist_dir: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # best: the documented model (the default of `evaluate`); run24: the documented run
-    # before it; stmirror, stnorm and stmpl: the best runs of the earlier models
+    # best: the documented model (the default of `evaluate`); stmirror: the phase-1
+    # weights of its recipe
     weights = REPO / "cnn" / "weights"
     reported = json.loads((weights / f"{name}.json").read_text())
-    args = ["evaluate", "--json", "--data-dir", str(fashion_mnist_dir)]
+    args = ["evaluate", "--json", "--split", "both", "--data-dir", str(fashion_mnist_dir)]
     args += ["--cache-dir", str(cache_dir)]
     if name != "best":
         args += ["--checkpoint", str(weights / f"{name}.pt")]
@@ -304,62 +382,43 @@ def test_committed_weights_reproduce_reported_accuracy(
     assert result["n_test"] == 10000
 
 
-def _teacher_logits(data: FashionMNIST, path: Path) -> Path:
-    """Logits of a 'teacher' that is right with margin 3 on every training image."""
-    logits = torch.nn.functional.one_hot(data.train_labels, 10).to(torch.float32) * 3.0
-    torch.save(logits, path)
-    return path
+def test_validation_split_is_held_out_of_training(small_data: FashionMNIST, tmp_path: Path) -> None:
+    # training with a validation split is training on the other images only: bit for bit
+    # the run on the data set without the held-out images
+    fit, val = validation_split(LIMIT, VAL)
+    held = train(_config(epochs=1), small_data, tmp_path / "held", progress=False, plots=False)
+    subset = FashionMNIST(
+        small_data.train_images[fit],
+        small_data.train_labels[fit],
+        small_data.test_images,
+        small_data.test_labels,
+        small_data.source,
+    )
+    config = _config(epochs=1, val_size=0)
+    alone = train(config, subset, tmp_path / "alone", progress=False, plots=False)
+    assert _state_equal(tmp_path / "held" / "model.pt", tmp_path / "alone" / "model.pt")
+    assert held["train_loss"] == alone["train_loss"]
+    assert held["test_accuracy"] == alone["test_accuracy"]
+    assert alone["val_accuracy"] is None  # no validation split: nothing to report
+    # the validation accuracy is that of the held-out images
+    model, _ = load_model(tmp_path / "held" / "model.pt")
+    x = normalise(small_data.train_images[val])
+    assert evaluate_tensors(model, x, small_data.train_labels[val])[1] == held["val_accuracy"]
+    # a split as large as the training set is refused before any work
+    with pytest.raises(InvalidArgument, match="val_size=1000 is invalid"):
+        train(_config(val_size=LIMIT), small_data, tmp_path / "big", progress=False)
+    assert not (tmp_path / "big").exists()
 
 
-def test_distillation_trains_and_is_recorded(small_data: FashionMNIST, tmp_path: Path) -> None:
-    logits = _teacher_logits(small_data, tmp_path / "teacher.pt")
-    config = _config(epochs=2, distil_from=str(logits), temperature=2.0, alpha=0.3)
-    summary = train(config, small_data, tmp_path / "kd", progress=False, plots=False)
-    rows = _rows(tmp_path / "kd" / "metrics.csv")
-    assert float(rows[-1]["train_loss"]) < float(rows[0]["train_loss"])
-    assert summary["config"]["distil_from"] == str(logits)
-    assert summary["config"]["alpha"] == 0.3
-    plain = train(_config(epochs=2), small_data, tmp_path / "plain", progress=False, plots=False)
-    assert summary["train_loss"] != plain["train_loss"]  # the teacher changed the training
-
-
-def test_distillation_with_alpha_one_is_plain_training(
+def test_run_without_eval_test_never_scores_the_test_set(
     small_data: FashionMNIST, tmp_path: Path
 ) -> None:
-    # alpha = 1 gives the soft term weight 0: the same loss and gradients, bit for bit
-    logits = _teacher_logits(small_data, tmp_path / "teacher.pt")
-    kd = _config(epochs=1, distil_from=str(logits), alpha=1.0)
-    train(kd, small_data, tmp_path / "kd", progress=False, plots=False)
-    train(_config(epochs=1), small_data, tmp_path / "plain", progress=False, plots=False)
-    assert (tmp_path / "kd" / "metrics.csv").read_bytes() == (
-        tmp_path / "plain" / "metrics.csv"
-    ).read_bytes()
-
-
-def test_bad_teacher_logits_are_named(small_data: FashionMNIST, tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"distil_from=.*no such file"):
-        train(_config(distil_from=str(tmp_path / "absent.pt")), small_data, tmp_path / "a")
-    wrong = tmp_path / "wrong.pt"
-    torch.save(torch.zeros(7, 10), wrong)
-    with pytest.raises(DataError, match=r"holds \(7, 10\): expected .* shape \(1000, 10\)"):
-        train(_config(distil_from=str(wrong)), small_data, tmp_path / "b", progress=False)
-    torch.save(torch.full((LIMIT, 10), math.nan), wrong)
-    with pytest.raises(DataError, match="non-finite"):
-        train(_config(distil_from=str(wrong)), small_data, tmp_path / "c", progress=False)
-    # refused before any training, and before the output directory is made
-    assert not any((tmp_path / d).exists() for d in "abc")
-
-
-@pytest.mark.parametrize(
-    ("field", "value", "message"),
-    [
-        ("alpha", 1.5, r"alpha=1\.5 is invalid.*\[0, 1\]"),
-        ("temperature", 0.0, "temperature=0.0 is invalid"),
-    ],
-)
-def test_distillation_options_are_checked(field: str, value: float, message: str) -> None:
-    with pytest.raises(InvalidArgument, match=message):
-        TrainConfig(**{field: value})  # type: ignore[arg-type]
+    summary = train(
+        _config(epochs=1, eval_test=False), small_data, tmp_path, progress=False, plots=False
+    )
+    assert summary["test_accuracy"] is None
+    assert summary["val_accuracy"] is not None
+    assert _rows(tmp_path / "metrics.csv")[0]["test_accuracy"] == "nan"
 
 
 def test_init_from_starts_from_another_runs_weights(
@@ -395,12 +454,26 @@ def test_init_from_starts_from_another_runs_weights(
 def test_init_from_with_weights_that_do_not_fit_is_named(
     small_data: FashionMNIST, tmp_path: Path
 ) -> None:
-    train(_config(epochs=1, arch="stmpl"), small_data, tmp_path / "a", progress=False, plots=False)
+    logreg = _config(epochs=1, arch="logreg", budget=8000)
+    train(logreg, small_data, tmp_path / "a", progress=False, plots=False)
     config = _config(epochs=1, init_from=str(tmp_path / "a" / "model.pt"))
-    with pytest.raises(InvalidArgument, match=r"init_from=.* is invalid: .*holds 'stmpl'"):
+    with pytest.raises(InvalidArgument, match=r"init_from=.* is invalid: .*holds 'logreg'"):
         train(config, small_data, tmp_path / "b", progress=False)
     assert not (tmp_path / "b").exists()
     with pytest.raises(DataError, match="does not exist"):
         train(_config(init_from=str(tmp_path / "absent.pt")), small_data, tmp_path / "c")
     with pytest.raises(InvalidArgument, match="init_from=3 is invalid"):
         TrainConfig(init_from=3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("optimizer", "sgd"), ("augment", "flip"), ("label_smoothing", 0.1), ("distil_from", "t.pt")],
+)
+def test_saved_config_with_a_removed_option_is_refused(key: str, value: object) -> None:
+    # a run that used an option of an earlier version cannot be continued as if it had not
+    saved = {"arch": "stmirror", "epochs": 2, key: value}
+    with pytest.raises(InvalidArgument, match=rf"{key}=.* is invalid: .*removed.*5402619"):
+        TrainConfig.from_dict(saved)
+    plain = TrainConfig.from_dict({"arch": "stmirror", "optimizer": "adamw", "augment": "none"})
+    assert (plain.val_size, plain.eval_test) == (0, True)  # a run from before the split
