@@ -76,6 +76,7 @@ __all__ = [
     "compile_enclosure",
     "enclose",
     "max_error_mp",
+    "node_value",
     "up_fraction",
 ]
 
@@ -316,7 +317,11 @@ def _tan(x: Interval, smooth: bool) -> Interval:
 
 
 def compile_enclosure(
-    expr: sp.Expr, *, smooth: bool, symbol: sp.Symbol = SYMBOL, total: bool = False
+    expr: sp.Expr,
+    *,
+    smooth: bool,
+    symbol: sp.Symbol | tuple[sp.Symbol, ...] = SYMBOL,
+    total: bool = False,
 ) -> Enclosure:
     """Compile ``expr`` into a function from intervals to enclosures of its values.
 
@@ -325,7 +330,8 @@ def compile_enclosure(
             :mod:`reluapprox.expr` accepts (derivatives may also contain
             ``Heaviside`` and ``DiracDelta``, enclosed away from their jump only).
         smooth: raise :class:`NotSmooth` wherever a node is not analytic.
-        symbol: the variable.
+        symbol: the variable; or a tuple of variables, and then the compiled
+            function takes a tuple of intervals, one per variable (a box).
         total: never clip an argument to a node's domain of definition (``sqrt``,
             ``log``, non-integer powers): where an argument's enclosure reaches
             outside it, raise instead (an internal exception, a subclass of the one
@@ -334,6 +340,8 @@ def compile_enclosure(
     Raises:
         InvalidExpression: for a node type this module cannot enclose.
     """
+    if isinstance(expr, sp.Symbol) and isinstance(symbol, tuple) and expr in symbol:
+        return _coordinate(symbol.index(expr))
     if isinstance(expr, sp.Symbol):
         if expr != symbol:
             raise InvalidExpression(f"expr={expr!r} is invalid: expected only {symbol}")
@@ -416,6 +424,15 @@ def compile_enclosure(
     raise InvalidExpression(
         f"expr={expr!r} is invalid: expected elementary nodes, got {type(expr).__name__}"
     )
+
+
+def _coordinate(index: int) -> Enclosure:
+    """The enclosure of one variable of a box (a tuple of intervals)."""
+
+    def coordinate(box: Any) -> Interval:
+        return box[index]  # type: ignore[no-any-return]
+
+    return coordinate
 
 
 def _no_enclosure(x: Interval) -> Interval:
@@ -506,6 +523,24 @@ def up_fraction(q: Fraction) -> float:
     return result
 
 
+def node_value(enclosure: Interval) -> tuple[MPF, float]:
+    """A value ``v`` and radius ``r`` (float, rounded up) with ``enclosure`` in ``[v - r, v + r]``.
+
+    ``v`` is the midpoint rounded to :data:`PRECISION` bits with a bounded exponent
+    (tiny values flush to 0), so that its exact Fraction stays small (``exp(-1e8)``
+    has a 1.4e8-bit denominator); the rounding error is added to the radius.
+    """
+    lo, hi = enclosure
+    mid = lm.mpf_shift(lm.mpf_add(lo, hi, 0), -1)  # exact
+    radius = lm.mpf_sub(hi, mid, PRECISION, lm.round_ceiling)
+    value = lm.mpf_pos(mid, PRECISION, lm.round_nearest)
+    if _lt(lm.mpf_abs(value), _TINY):
+        value = _ZERO
+    moved = lm.mpf_abs(lm.mpf_sub(mid, value, PRECISION, lm.round_up))
+    radius = lm.mpf_add(radius, moved, PRECISION, lm.round_ceiling)
+    return value, _up(radius)
+
+
 class Node:
     """A node value: ``|g(x) - value| <= radius`` with ``value`` a binary rational."""
 
@@ -581,18 +616,8 @@ class CellCertifier:
                     f"g({x!r}) is not finite: {self.expr} has no finite value or limit "
                     f"at x={x!r}; expected g finite on the whole domain"
                 )
-        lo, hi = enclosure
-        mid = lm.mpf_shift(lm.mpf_add(lo, hi, 0), -1)  # exact
-        radius = lm.mpf_sub(hi, mid, PRECISION, lm.round_ceiling)
-        # Round the value to PRECISION bits with a bounded exponent (tiny values flush
-        # to 0), so that its exact Fraction stays small (exp(-1e8) has a 1.4e8-bit
-        # denominator); the rounding error is added to the radius.
-        value = lm.mpf_pos(mid, PRECISION, lm.round_nearest)
-        if _lt(lm.mpf_abs(value), _TINY):
-            value = _ZERO
-        moved = lm.mpf_abs(lm.mpf_sub(mid, value, PRECISION, lm.round_up))
-        radius = lm.mpf_add(radius, moved, PRECISION, lm.round_ceiling)
-        return Node(x, value, _up(radius))
+        value, radius = node_value(enclosure)
+        return Node(x, value, radius)
 
     def smooth_on(self, a: float, b: float) -> bool:
         """Whether ``g`` is proved real-analytic on ``[a, b]``."""

@@ -60,6 +60,7 @@ __all__ = [
     "MAX_LENGTH",
     "MAX_NUMBER_BITS",
     "SYMBOL",
+    "SYMBOL_Y",
     "Target",
     "as_target",
     "parse_expression",
@@ -69,6 +70,9 @@ FloatArray = npt.NDArray[np.float64]
 
 #: The variable of parsed expressions (a real sympy symbol named ``x``).
 SYMBOL = sp.Symbol("x", real=True)
+
+#: The second variable of two-variable expressions (``parse_expression(text, symbols=2)``).
+SYMBOL_Y = sp.Symbol("y", real=True)
 
 #: Functions a string may call, by name, with their number of arguments.
 FUNCTIONS: dict[str, tuple[Callable[..., Any], int]] = {
@@ -139,11 +143,13 @@ def _refuse(text: str, why: str) -> InvalidExpression:
     return InvalidExpression(f"g={shown!r} is invalid: expected {_ACCEPTED} ({why})")
 
 
-def parse_expression(text: str) -> sp.Expr:
+def parse_expression(text: str, *, symbols: int = 1) -> sp.Expr:
     """Parse ``text`` into a sympy expression in :data:`SYMBOL`, with a whitelist.
 
     Args:
         text: e.g. ``"sin(2*pi*x)"``, ``"1/(1 + 25*x**2)"``, ``"abs(x - 1/3)**0.7"``.
+        symbols: 1 (only ``x``) or 2 (``x`` and ``y``, :data:`SYMBOL_Y`), e.g.
+            ``parse_expression("sin(x)*cos(y)", symbols=2)``.
 
     Returns:
         The sympy expression (decimals become exact rationals).
@@ -169,6 +175,9 @@ def parse_expression(text: str) -> sp.Expr:
         ...
         reluapprox.errors.InvalidExpression: g='log(0) + x' is invalid: expected ... (it contains zoo: ...)
     """  # noqa: E501
+    if symbols not in (1, 2):
+        fail("symbols", symbols, "1 (the variable x) or 2 (the variables x and y)")
+    names = {SYMBOL.name: SYMBOL} if symbols == 1 else {SYMBOL.name: SYMBOL, "y": SYMBOL_Y}
     if not isinstance(text, str):
         raise InvalidExpression(f"g={text!r} is invalid: expected a string")
     if len(text) > MAX_LENGTH:
@@ -180,7 +189,7 @@ def parse_expression(text: str) -> sp.Expr:
     except (ValueError, RecursionError, MemoryError):
         raise _refuse(text, "cannot be parsed") from None
     try:
-        expr = _build(tree.body, text.strip())
+        expr = _build(tree.body, text.strip(), names)
     except RecursionError:
         raise _refuse(text, "nested too deeply") from None
     why = _problem(expr)
@@ -189,7 +198,7 @@ def parse_expression(text: str) -> sp.Expr:
     return expr
 
 
-def _build(node: ast.AST, source: str) -> sp.Expr:
+def _build(node: ast.AST, source: str, names: dict[str, sp.Symbol]) -> sp.Expr:
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -211,17 +220,17 @@ def _build(node: ast.AST, source: str) -> sp.Expr:
             raise _refuse(source, f"a number of more than {MAX_NUMBER_BITS} bits")
         return sp.Rational(exact.numerator, exact.denominator)
     if isinstance(node, ast.Name):
-        if node.id == SYMBOL.name:
-            return SYMBOL
+        if node.id in names:
+            return names[node.id]
         if node.id in CONSTANTS:
             return CONSTANTS[node.id]
         raise _refuse(source, f"unknown name {node.id!r}")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        operand = _build(node.operand, source)
+        operand = _build(node.operand, source, names)
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.BinOp):
-        left = _build(node.left, source)
-        right = _build(node.right, source)
+        left = _build(node.left, source, names)
+        right = _build(node.right, source, names)
         if isinstance(node.op, ast.Add):
             return left + right
         if isinstance(node.op, ast.Sub):
@@ -249,7 +258,7 @@ def _build(node: ast.AST, source: str) -> sp.Expr:
         function, arity = FUNCTIONS[node.func.id]
         if len(node.args) != arity:
             raise _refuse(source, f"{node.func.id} takes {arity} argument(s)")
-        args = [_build(arg, source) for arg in node.args]
+        args = [_build(arg, source, names) for arg in node.args]
         for arg in args:
             _check_number_size(arg, source)
         result: sp.Expr = function(*args)
