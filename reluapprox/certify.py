@@ -409,7 +409,7 @@ def compile_enclosure(
         sp.DiracDelta: _delta,
     }
     for kind, op in unary.items():
-        if isinstance(expr, kind) and len(args) == 1:
+        if isinstance(expr, kind) and (len(args) == 1 or kind is sp.Heaviside):  # H(u, H0)
             return _compose(op, args[0])
     if isinstance(expr, (sp.Max, sp.Min)):
         pick = _max if isinstance(expr, sp.Max) else _min
