@@ -94,7 +94,8 @@ def test_float_evaluation_of_the_network_agrees() -> None:
 def test_size_is_reported() -> None:
     res = approximate_2d("exp(x - y)", 1e-2, domain=UNIT)
     widths = res.network.widths
-    assert widths[0] == 2 and widths[-1] == 1
+    assert widths[0] == 2
+    assert widths[-1] == 1
     assert res.n_neurons == sum(widths[1:-1])
     assert res.to_dict()["n_triangles"] == res.n_triangles
     assert res.to_dict()["depth"] == res.network.depth == len(widths) - 1
@@ -110,7 +111,8 @@ def test_c2_bound_is_sharp_for_xy() -> None:
 
 def test_oscillation_bound_where_not_smooth() -> None:
     res = approximate_2d("sqrt(x**2 + y**2)", 1e-2, domain=SQUARE)
-    assert "oscillation on" in res.method and "r^2/2" in res.method
+    assert "oscillation on" in res.method
+    assert "r^2/2" in res.method
     _check_certified(res, 1e-2)
 
 
@@ -136,7 +138,8 @@ def test_sympy_input_and_one_variable_expressions() -> None:
     only_x = approximate_2d("x**2", 1e-2, domain=UNIT)
     _check_certified(only_x, 1e-2, grid=17)
     constant = approximate_2d("3", 1e-2, domain=UNIT)
-    assert constant.n_triangles == 2 and constant.bound == 0.0
+    assert constant.n_triangles == 2
+    assert constant.bound == 0.0
 
 
 def test_zero_function_has_a_network() -> None:
@@ -203,13 +206,14 @@ def test_budgets() -> None:
 def test_progress_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     import reluapprox.triangulation as module
 
-    clock = iter(range(0, 10**6))
+    clock = iter(range(10**6))
     monkeypatch.setattr(module.time, "monotonic", lambda: float(next(clock)))
     calls: list[tuple[float, int]] = []
     approximate_2d(
         "exp(x*y)", 1e-3, domain=UNIT, time_limit=None, progress=lambda f, n: calls.append((f, n))
     )
-    assert calls and all(0 <= f <= 1 for f, _ in calls)
+    assert calls
+    assert all(0 <= f <= 1 for f, _ in calls)
 
 
 def test_plot(tmp_path: object) -> None:
@@ -217,7 +221,8 @@ def test_plot(tmp_path: object) -> None:
 
     res = approximate_2d("sin(x)*cos(y)", 1e-2, domain=UNIT)
     out = plot_approximation_2d(res, Path(str(tmp_path)) / "f")
-    assert out.suffix == ".png" and out.stat().st_size > 10_000
+    assert out.suffix == ".png"
+    assert out.stat().st_size > 10_000
 
 
 # --------------------------------------------------------------- the targets
