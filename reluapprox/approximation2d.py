@@ -432,7 +432,7 @@ def plot_approximation_2d(
     image = right.imshow(error, origin="lower", extent=(a, b, c, d), cmap="viridis", aspect="equal")
     figure.colorbar(image, ax=right, label="|g - f| (float64)")
     right.set_title(
-        f"error, max {np.nanmax(error):.2g} <= bound {result.bound:.2g} < eps {result.eps:g}"
+        f"error, max {np.nanmax(error):.3g} <= bound {result.bound:.3g} < eps {result.eps:g}"
     )
     figure.suptitle(title or f"g = {result.expr}, {result.n_neurons} neurons")
     return save_figure(figure, path)

@@ -6,13 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from reluapprox._validation import fail
 from reluapprox.approximation import (
     DEFAULT_MAX_NEURONS,
     DEFAULT_TIME_LIMIT,
     approximate,
     plot_approximation,
 )
+from reluapprox.approximation2d import approximate_2d, plot_approximation_2d
 from reluapprox.commands._output import check_file_path, check_plot_path, write_json, write_plot
+from reluapprox.triangulation import Progress
 
 NAME = "approximate"
 HELP = "approximate g(x) within eps by a shallow ReLU network, with a certified bound"
@@ -28,6 +31,11 @@ examples:
   reluapprox approximate "sqrt(abs(x - 1/3))" --eps 1e-3 --domain -1 1
   reluapprox approximate "x**2" --eps 1e-3 --domain -2 2 --lipschitz 4
   reluapprox approximate "exp(3*x)" --eps 1e-6 --shifted
+  reluapprox approximate "sin(x)*cos(y)" --eps 1e-3 --domain 0 1 0 1 --plot f.png
+
+With four numbers A B C D, --domain is the rectangle [A, B] x [C, D] and EXPR an
+expression in x and y: the network R^2 -> R represents the piecewise-linear
+interpolant on an adaptive triangulation (the plot shows the mesh and |g - f|).
 """
 
 
@@ -37,11 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eps", type=float, required=True, help="tolerance, > 0")
     parser.add_argument(
         "--domain",
-        nargs=2,
+        nargs="+",
         type=float,
         default=(0.0, 1.0),
-        metavar=("A", "B"),
-        help="the interval [A, B] (default 0 1)",
+        metavar="BOUND",
+        help="A B: the interval [A, B] (default 0 1); A B C D: the rectangle [A, B] x [C, D]",
     )
     parser.add_argument(
         "--lipschitz", type=float, metavar="L", help="a Lipschitz constant of g (uniform mesh)"
@@ -90,7 +98,11 @@ def run(args: argparse.Namespace) -> int:
         check_file_path("--json", args.json)
     if args.plot is not None:
         check_plot_path("--plot", args.plot)
+    if len(args.domain) not in (2, 4):
+        fail("--domain", args.domain, "two numbers A B (an interval) or four A B C D (a rectangle)")
     progress = _progress if sys.stderr.isatty() else None
+    if len(args.domain) == 4:
+        return _run_2d(args, progress)
     try:
         res = approximate(
             args.expr,
@@ -116,5 +128,37 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {write_json('--json', args.json, res.to_dict())}")
     if args.plot is not None:
         path = write_plot("--plot", args.plot, lambda out: plot_approximation(res, out))
+        print(f"wrote {path}")
+    return 0
+
+
+def _run_2d(args: argparse.Namespace, progress: Progress | None) -> int:
+    if args.lipschitz is not None or args.shifted:
+        fail("--domain", args.domain, "an interval A B with --lipschitz or --shifted")
+    a, b, c, d = args.domain
+    try:
+        res = approximate_2d(
+            args.expr,
+            args.eps,
+            domain=((a, b), (c, d)),
+            mesh=args.mesh,
+            max_neurons=args.max_neurons,
+            time_limit=args.time_limit,
+            progress=progress,
+        )
+    finally:
+        if progress is not None:
+            sys.stderr.write("\r" + " " * 50 + "\r")
+    print(f"g:         {res.expr} on [{a:g}, {b:g}] x [{c:g}, {d:g}]")
+    print(f"triangles: {res.n_triangles} ({len(res.vertices)} vertices)")
+    print(f"neurons:   {res.n_neurons} (widths {'-'.join(map(str, res.network.widths))})")
+    print(f"bound:     {res.bound:.6g}  (max |g - f| <= bound < eps = {res.eps:g})")
+    print(f"certified: {res.certified}")
+    print(f"method:    {res.method}")
+    print(f"time:      {res.seconds:.2f} s")
+    if args.json is not None:
+        print(f"wrote {write_json('--json', args.json, res.to_dict())}")
+    if args.plot is not None:
+        path = write_plot("--plot", args.plot, lambda out: plot_approximation_2d(res, out))
         print(f"wrote {path}")
     return 0
