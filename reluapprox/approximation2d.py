@@ -58,7 +58,9 @@ from reluapprox.triangulation import Point, Triangulation, refine
 
 __all__ = [
     "Approximation2D",
+    "CertifiedMesh",
     "approximate_2d",
+    "certified_triangulation",
     "is_rectangle",
     "max_error_mp_2d",
     "parse_target_2d",
@@ -233,6 +235,93 @@ class Approximation2D:
         )
 
 
+@dataclass(frozen=True)
+class CertifiedMesh:
+    """A triangulation with node values and a proved error bound per triangle.
+
+    Attributes:
+        vertices: the vertices (exact).
+        triangles: the triangles, as vertex index triples.
+        levels: the number of bisections of each triangle from the initial two.
+        values: the node values (exact), one per vertex.
+        bounds: the proved bound of ``sup_T |g - f|`` per triangle.
+        kinds: how many triangles each kind of bound (``"C2"``, ``"oscillation"``) proved.
+        radius: the largest enclosure radius of a node value (included in ``bounds``).
+    """
+
+    vertices: tuple[Point, ...]
+    triangles: tuple[tuple[int, int, int], ...]
+    levels: tuple[int, ...]
+    values: tuple[Fraction, ...]
+    bounds: tuple[float, ...]
+    kinds: dict[str, int]
+    radius: float
+
+
+def certified_triangulation(
+    expr: sp.Expr,
+    eps: float,
+    *,
+    rectangle: tuple[tuple[float, float], tuple[float, float]],
+    mesh: str,
+    max_triangles: int,
+    deadline: float | None = None,
+    time_limit: float | None = None,
+    progress: Callable[[float, int], None] | None = None,
+) -> CertifiedMesh:
+    """The certified mesh of :func:`approximate_2d`, without the network.
+
+    Args:
+        expr: ``g``, as returned by :func:`parse_target_2d`.
+        eps: the tolerance (checked by the caller).
+        rectangle: ``((a, b), (c, d))`` (checked by the caller).
+        mesh: ``"adaptive"`` or ``"uniform"``.
+        max_triangles: refuse beyond this many triangles.
+        deadline: ``time.monotonic()`` value to stop at.
+        time_limit: for messages.
+        progress: see :func:`~reluapprox.triangulation.refine`.
+    """
+    (a, b), (c, d) = rectangle
+    certifier = TriangleCertifier(expr)
+    triangulation = Triangulation((Fraction(a), Fraction(b)), (Fraction(c), Fraction(d)))
+    nodes: dict[int, Node2D] = {}
+
+    def node(v: int) -> Node2D:
+        if v not in nodes:
+            nodes[v] = certifier.node(*triangulation.vertices[v])
+        return nodes[v]
+
+    tau = eps * (1 - EPS_MARGIN)
+
+    def bound(t: int) -> tuple[float | None, str]:
+        corners = triangulation.triangles[t]
+        return certifier.triangle_bound(
+            triangulation.points(t), [node(v) for v in corners], target=tau
+        )
+
+    found = refine(
+        triangulation,
+        bound,
+        tau,
+        mode=mesh,
+        max_triangles=max_triangles,
+        deadline=deadline,
+        time_limit=time_limit,
+        progress=progress,
+    )
+    ids = sorted(triangulation.triangles)
+    vertices = tuple(triangulation.vertices)
+    return CertifiedMesh(
+        vertices=vertices,
+        triangles=tuple(triangulation.triangles[t] for t in ids),
+        levels=tuple(triangulation.level[t] for t in ids),
+        values=tuple(node(v).fraction for v in range(len(vertices))),
+        bounds=tuple(found[t][0] for t in ids),
+        kinds=dict(Counter(found[t][1] for t in ids)),
+        radius=max(node(v).radius for v in range(len(vertices))),
+    )
+
+
 def approximate_2d(
     g: object,
     eps: float,
@@ -281,54 +370,33 @@ def approximate_2d(
         fail("progress", progress, "None or a callable progress(fraction, triangles)")
     deadline = None if time_limit is None else start + time_limit
     expr = parse_target_2d(g)
-    certifier = TriangleCertifier(expr)
-    triangulation = Triangulation((Fraction(a), Fraction(b)), (Fraction(c), Fraction(d)))
-    nodes: dict[int, Node2D] = {}
-
-    def node(v: int) -> Node2D:
-        if v not in nodes:
-            nodes[v] = certifier.node(*triangulation.vertices[v])
-        return nodes[v]
-
-    tau = eps * (1 - EPS_MARGIN)
-
-    def bound(t: int) -> tuple[float | None, str]:
-        corners = triangulation.triangles[t]
-        return certifier.triangle_bound(
-            triangulation.points(t), [node(v) for v in corners], target=tau
-        )
-
-    found = refine(
-        triangulation,
-        bound,
-        tau,
-        mode=mesh,
+    built = certified_triangulation(
+        expr,
+        eps,
+        rectangle=((a, b), (c, d)),
+        mesh=mesh,
         max_triangles=max_neurons,
         deadline=deadline,
         time_limit=time_limit,
         progress=progress,
     )
-    ids = sorted(triangulation.triangles)
-    triangles = tuple(triangulation.triangles[t] for t in ids)
-    vertices = tuple(triangulation.vertices)
-    values = tuple(node(v).fraction for v in range(len(vertices)))
+    vertices, triangles, values = built.vertices, built.triangles, built.values
     if deadline is not None and time.monotonic() > deadline:
         raise BudgetExceeded(
-            f"time_limit={time_limit!r} s was hit after the mesh ({len(ids)} triangles) was "
+            f"time_limit={time_limit!r} s was hit after the mesh ({len(triangles)} triangles) was "
             "certified, before the network was built; increase time_limit or eps"
         )
     network = cpwl_network(vertices, triangles, values)
     if network.n_neurons > max_neurons:
         raise BudgetExceeded(
             f"max_neurons={max_neurons} was hit: the network of the certified mesh "
-            f"({len(ids)} triangles) has {network.n_neurons} neurons; increase max_neurons "
+            f"({len(triangles)} triangles) has {network.n_neurons} neurons; increase max_neurons "
             "or eps"
         )
-    bounds = tuple(found[t][0] for t in ids)
-    kinds = Counter(found[t][1] for t in ids)
+    bounds = built.bounds
     names = {"C2": "r^2/2 ||D^2 g||_2", "oscillation": "oscillation"}
-    per = ", ".join(f"{names[k]} on {n} triangles" for k, n in sorted(kinds.items()))
-    radius = max(node(v).radius for v in range(len(vertices)))
+    per = ", ".join(f"{names[k]} on {n} triangles" for k, n in sorted(built.kinds.items()))
+    radius = built.radius
     method = (
         f"certified: {mesh} triangulation (newest-vertex bisection), interval arithmetic "
         f"(mpmath, {PRECISION} bits); per triangle {per}; node-value radius <= "
