@@ -87,7 +87,9 @@ def run_case(
 ) -> str:
     expr = parse_target_2d(text)
     start = time.perf_counter()
-    built = certified_triangulation(expr, eps, rectangle=rectangle, mesh="adaptive", max_triangles=10**8)
+    built = certified_triangulation(
+        expr, eps, rectangle=rectangle, mesh="adaptive", max_triangles=10**8
+    )
     seconds = time.perf_counter() - start
     n = len(built.triangles)
     neurons = "not built"
