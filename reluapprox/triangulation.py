@@ -203,8 +203,8 @@ def refine(
             if len(mesh.triangles) > max_triangles:
                 raise BudgetExceeded(
                     f"max_neurons={max_triangles} was hit: the mesh has {len(mesh.triangles)} "
-                    "triangles (the network needs at least one neuron per triangle in the "
-                    "budget's count); increase max_neurons or eps"
+                    "triangles (max_neurons also bounds the number of triangles; the network "
+                    "has about 6 neurons per triangle); increase max_neurons or eps"
                 )
         for t in [t for t in found if t not in mesh.triangles]:
             del found[t]
