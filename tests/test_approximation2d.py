@@ -255,5 +255,5 @@ def test_issue_targets(g: str, eps: float, domain: tuple[tuple[int, int], tuple[
 def test_issue_targets_slow(
     g: str, eps: float, domain: tuple[tuple[int, int], tuple[int, int]]
 ) -> None:
-    res = approximate(g, eps, domain=domain, time_limit=7200)
+    res = approximate(g, eps, domain=domain, time_limit=7200, max_neurons=3_000_000)
     _check_certified(res, eps, grid=65, mesh_points=False)
