@@ -60,7 +60,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -73,6 +73,7 @@ from reluapprox._validation import (
     check_positive_int,
     fail,
 )
+from reluapprox.approximation2d import Approximation2D, approximate_2d, is_rectangle
 from reluapprox.certify import PRECISION, CellCertifier, Node, up_fraction
 from reluapprox.errors import BudgetExceeded, CertificationError, InvalidArgument
 from reluapprox.expr import Target, as_target
@@ -653,6 +654,7 @@ def _sampling_check(
         )
 
 
+@overload
 def approximate(
     g: object,
     eps: float,
@@ -667,7 +669,37 @@ def approximate(
     value_rtol: float = VALUE_RTOL,
     progress: Progress | None = None,
     architecture: str = "shallow",
-) -> Approximation:
+) -> Approximation: ...
+
+
+@overload
+def approximate(
+    g: object,
+    eps: float,
+    *,
+    domain: tuple[tuple[float, float], tuple[float, float]],
+    mesh: str = "adaptive",
+    max_neurons: int = DEFAULT_MAX_NEURONS,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    progress: Progress | None = None,
+) -> Approximation2D: ...
+
+
+def approximate(
+    g: object,
+    eps: float,
+    *,
+    domain: Sequence[float] | tuple[tuple[float, float], tuple[float, float]] = (0, 1),
+    modulus: Callable[[float], float] | None = None,
+    lipschitz: float | None = None,
+    mesh: str = "adaptive",
+    interpolating: bool = True,
+    max_neurons: int = DEFAULT_MAX_NEURONS,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    value_rtol: float = VALUE_RTOL,
+    progress: Progress | None = None,
+    architecture: str = "shallow",
+) -> Approximation | Approximation2D:
     """A shallow ReLU network ``f`` with ``max |g - f| <= res.bound < eps`` on ``domain``.
 
     Args:
@@ -676,7 +708,11 @@ def approximate(
             symbol, or a Python callable (scalar or vectorised).
         eps: the tolerance, a finite number >= :data:`MIN_EPS` (1e-300).
         domain: ``(a, b)`` with ``a < b`` finite; read as floats (exact binary
-            rationals), which are also the end knots.
+            rationals), which are also the end knots. A rectangle
+            ``((a, b), (c, d))`` approximates an expression in ``x`` and ``y`` by a
+            network ``R^2 -> R`` instead: see
+            :func:`~reluapprox.approximation2d.approximate_2d` (options ``mesh``,
+            ``max_neurons``, ``time_limit``, ``progress``).
         modulus: a modulus of continuity ``omega`` of ``g`` (nondecreasing,
             ``|g(x) - g(y)| <= omega(|x - y|)``); gives a certified uniform mesh.
         lipschitz: a Lipschitz constant ``L >= 0`` of ``g``; certified uniform mesh
@@ -723,6 +759,20 @@ def approximate(
         >>> res.certified, res.bound < 1e-2, res.network.knots[0]
         (True, True, Fraction(-1, 1))
     """
+    if is_rectangle(domain):
+        if modulus is not None or lipschitz is not None or not interpolating:
+            fail("domain", domain, "an interval (a, b) with modulus, lipschitz or interpolating")
+        if architecture != "shallow":  # the deep 2-D path (deep.multiply) is not wired yet
+            fail("architecture", architecture, '"shallow" for a rectangle domain')
+        return approximate_2d(
+            g,
+            eps,
+            domain=domain,
+            mesh=mesh,
+            max_neurons=max_neurons,
+            time_limit=time_limit,
+            progress=progress,
+        )
     start_time = time.monotonic()
     eps = check_positive_finite("eps", eps)
     if eps < MIN_EPS:

@@ -88,6 +88,7 @@ __all__ = [
     "compile_enclosure",
     "enclose",
     "max_error_mp",
+    "node_value",
     "up_fraction",
 ]
 
@@ -387,7 +388,11 @@ def _tan(x: Interval, smooth: bool) -> Interval:
 
 
 def compile_enclosure(
-    expr: sp.Expr, *, smooth: bool, symbol: sp.Symbol = SYMBOL, total: bool = False
+    expr: sp.Expr,
+    *,
+    smooth: bool,
+    symbol: sp.Symbol | tuple[sp.Symbol, ...] = SYMBOL,
+    total: bool = False,
 ) -> Enclosure:
     """Compile ``expr`` into a function from intervals to enclosures of its values.
 
@@ -396,7 +401,8 @@ def compile_enclosure(
             :mod:`reluapprox.expr` accepts (derivatives may also contain
             ``Heaviside`` and ``DiracDelta``, enclosed away from their jump only).
         smooth: raise :class:`NotSmooth` wherever a node is not analytic.
-        symbol: the variable.
+        symbol: the variable; or a tuple of variables, and then the compiled
+            function takes a tuple of intervals, one per variable (a box).
         total: never clip an argument to a node's domain of definition (``sqrt``,
             ``log``, non-integer powers): where an argument's enclosure reaches
             outside it, raise instead (an internal exception, a subclass of the one
@@ -405,6 +411,8 @@ def compile_enclosure(
     Raises:
         InvalidExpression: for a node type this module cannot enclose.
     """
+    if isinstance(expr, sp.Symbol) and isinstance(symbol, tuple) and expr in symbol:
+        return _coordinate(symbol.index(expr))
     if isinstance(expr, sp.Symbol):
         if expr != symbol:
             raise InvalidExpression(f"expr={expr!r} is invalid: expected only {symbol}")
@@ -472,7 +480,7 @@ def compile_enclosure(
         sp.DiracDelta: _delta,
     }
     for kind, op in unary.items():
-        if isinstance(expr, kind) and len(args) == 1:
+        if isinstance(expr, kind) and (len(args) == 1 or kind is sp.Heaviside):  # H(u, H0)
             return _compose(op, args[0])
     if isinstance(expr, (sp.Max, sp.Min)):
         pick = _max if isinstance(expr, sp.Max) else _min
@@ -543,6 +551,15 @@ def _derivative_size(expr: sp.Expr) -> int:
             derived = 2 * own + sum(p[1] for p in parts)
         size[node] = (own, min(derived, 10**9))
     return size[expr][1]
+
+
+def _coordinate(index: int) -> Enclosure:
+    """The enclosure of one variable of a box (a tuple of intervals)."""
+
+    def coordinate(box: Any) -> Interval:
+        return box[index]  # type: ignore[no-any-return]
+
+    return coordinate
 
 
 def _no_enclosure(x: Interval) -> Interval:
@@ -687,6 +704,24 @@ _RADIUS_MARGIN = 1 + 2.0**-50
 #: ``g''`` below ``_FLOAT_HUGE`` (no underflow or overflow).
 _FLOAT_SAFE = 2.0**-400
 _FLOAT_HUGE = 2.0**400
+
+
+def node_value(enclosure: Interval) -> tuple[MPF, float]:
+    """A value ``v`` and radius ``r`` (float, rounded up) with ``enclosure`` in ``[v - r, v + r]``.
+
+    ``v`` is the midpoint rounded to :data:`PRECISION` bits with a bounded exponent
+    (tiny values flush to 0), so that its exact Fraction stays small (``exp(-1e8)``
+    has a 1.4e8-bit denominator); the rounding error is added to the radius.
+    """
+    lo, hi = enclosure
+    mid = lm.mpf_shift(lm.mpf_add(lo, hi, 0), -1)  # exact
+    radius = lm.mpf_sub(hi, mid, PRECISION, lm.round_ceiling)
+    value = lm.mpf_pos(mid, PRECISION, lm.round_nearest)
+    if _lt(lm.mpf_abs(value), _TINY):
+        value = _ZERO
+    moved = lm.mpf_abs(lm.mpf_sub(mid, value, PRECISION, lm.round_up))
+    radius = lm.mpf_add(radius, moved, PRECISION, lm.round_ceiling)
+    return value, _up(radius)
 
 
 class Node:
@@ -865,17 +900,8 @@ class CellCertifier:
                 f"[{lm.to_str(lo, 5)}, {lm.to_str(hi, 5)}] there; expected g finite (and "
                 "within the float64 range) on the whole domain"
             )
-        mid = lm.mpf_shift(lm.mpf_add(lo, hi, 0), -1)  # exact
-        radius = lm.mpf_sub(hi, mid, PRECISION, lm.round_ceiling)
-        # Round the value to PRECISION bits with a bounded exponent (tiny values flush
-        # to 0), so that its exact Fraction stays small (exp(-1e8) has a 1.4e8-bit
-        # denominator); the rounding error is added to the radius.
-        value = lm.mpf_pos(mid, PRECISION, lm.round_nearest)
-        if _lt(lm.mpf_abs(value), _TINY):
-            value = _ZERO
-        moved = lm.mpf_abs(lm.mpf_sub(mid, value, PRECISION, lm.round_up))
-        radius = lm.mpf_add(radius, moved, PRECISION, lm.round_ceiling)
-        return Node(x, value, _up(radius))
+        value, radius = node_value(enclosure)
+        return Node(x, value, radius)
 
     def smooth_on(self, a: float, b: float) -> bool:
         """Whether ``g`` is proved real-analytic on ``[a, b]`` (mpmath kernel)."""

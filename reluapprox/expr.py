@@ -75,6 +75,7 @@ __all__ = [
     "MAX_LENGTH",
     "MAX_NUMBER_BITS",
     "SYMBOL",
+    "SYMBOL_Y",
     "Guard",
     "Target",
     "as_target",
@@ -86,6 +87,9 @@ FloatArray = npt.NDArray[np.float64]
 
 #: The variable of parsed expressions (a real sympy symbol named ``x``).
 SYMBOL = sp.Symbol("x", real=True)
+
+#: The second variable of two-variable expressions (``parse_expression(text, symbols=2)``).
+SYMBOL_Y = sp.Symbol("y", real=True)
 
 #: Functions a string may call, by name, with their number of arguments.
 FUNCTIONS: dict[str, tuple[Callable[..., Any], int]] = {
@@ -170,11 +174,13 @@ def _refuse(text: str, why: str) -> InvalidExpression:
     return InvalidExpression(f"g={shown!r} is invalid: expected {_ACCEPTED} ({why})")
 
 
-def parse_expression(text: str) -> sp.Expr:
+def parse_expression(text: str, *, symbols: int = 1) -> sp.Expr:
     """Parse ``text`` into a sympy expression in :data:`SYMBOL`, with a whitelist.
 
     Args:
         text: e.g. ``"sin(2*pi*x)"``, ``"1/(1 + 25*x**2)"``, ``"abs(x - 1/3)**0.7"``.
+        symbols: 1 (only ``x``) or 2 (``x`` and ``y``, :data:`SYMBOL_Y`), e.g.
+            ``parse_expression("sin(x)*cos(y)", symbols=2)``.
 
     Returns:
         The sympy expression (decimals become exact rationals).
@@ -200,10 +206,10 @@ def parse_expression(text: str) -> sp.Expr:
         ...
         reluapprox.errors.InvalidExpression: g='log(0) + x' is invalid: expected ... (it contains zoo: ...)
     """  # noqa: E501
-    return parse_with_guards(text)[0]
+    return parse_with_guards(text, symbols=symbols)[0]
 
 
-def parse_with_guards(text: str) -> tuple[sp.Expr, tuple[Guard, ...]]:
+def parse_with_guards(text: str, *, symbols: int = 1) -> tuple[sp.Expr, tuple[Guard, ...]]:
     """:func:`parse_expression` plus the domain conditions that sympy simplified away.
 
     Examples:
@@ -212,6 +218,9 @@ def parse_with_guards(text: str) -> tuple[sp.Expr, tuple[Guard, ...]]:
         >>> parse_with_guards("sqrt(x) + 1")  # the sqrt is still there: no guard needed
         (sqrt(x) + 1, ())
     """
+    if symbols not in (1, 2):
+        fail("symbols", symbols, "1 (the variable x) or 2 (the variables x and y)")
+    names = {SYMBOL.name: SYMBOL} if symbols == 1 else {SYMBOL.name: SYMBOL, "y": SYMBOL_Y}
     if not isinstance(text, str):
         raise InvalidExpression(f"g={text!r} is invalid: expected a string")
     if len(text) > MAX_LENGTH:
@@ -226,7 +235,7 @@ def parse_with_guards(text: str) -> tuple[sp.Expr, tuple[Guard, ...]]:
         raise _refuse(text, f"nested more than {MAX_DEPTH} levels deep")
     guards: list[tuple[sp.Expr, bool, sp.Expr]] = []
     try:
-        expr = _build(tree.body, text.strip(), guards)
+        expr = _build(tree.body, text.strip(), guards, names)
         why = _problem(expr)
     except RecursionError:
         raise _refuse(text, "nested too deeply") from None
@@ -329,7 +338,12 @@ def _check_constant(expr: sp.Expr, source: str, *, limit_bits: float = MAX_NUMBE
         raise _refuse(source, why)
 
 
-def _build(node: ast.AST, source: str, guards: list[tuple[sp.Expr, bool, sp.Expr]]) -> sp.Expr:
+def _build(
+    node: ast.AST,
+    source: str,
+    guards: list[tuple[sp.Expr, bool, sp.Expr]],
+    names: dict[str, sp.Symbol],
+) -> sp.Expr:
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -343,17 +357,17 @@ def _build(node: ast.AST, source: str, guards: list[tuple[sp.Expr, bool, sp.Expr
             raise _refuse(source, f"the literal {segment} is not finite")
         return _decimal(segment, value, source)
     if isinstance(node, ast.Name):
-        if node.id == SYMBOL.name:
-            return SYMBOL
+        if node.id in names:
+            return names[node.id]
         if node.id in CONSTANTS:
             return CONSTANTS[node.id]
         raise _refuse(source, f"unknown name {node.id!r}")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        operand = _build(node.operand, source, guards)
+        operand = _build(node.operand, source, guards, names)
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.BinOp):
-        left = _build(node.left, source, guards)
-        right = _build(node.right, source, guards)
+        left = _build(node.left, source, guards, names)
+        right = _build(node.right, source, guards, names)
         if isinstance(node.op, ast.Add):
             return left + right
         if isinstance(node.op, ast.Sub):
@@ -387,7 +401,7 @@ def _build(node: ast.AST, source: str, guards: list[tuple[sp.Expr, bool, sp.Expr
         function, arity = FUNCTIONS[node.func.id]
         if len(node.args) != arity:
             raise _refuse(source, f"{node.func.id} takes {arity} argument(s)")
-        args = [_build(arg, source, guards) for arg in node.args]
+        args = [_build(arg, source, guards, names) for arg in node.args]
         for arg in args:
             _check_number_size(arg, source)
             if node.func.id in ("exp", "sinh", "cosh") and _constant_problem(

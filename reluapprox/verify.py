@@ -71,6 +71,7 @@ PROPERTY_MODULES: tuple[str, ...] = (
     "reluapprox.properties.convolution",
     "reluapprox.properties.strategies",
     "reluapprox.properties.approximation_random",
+    "reluapprox.properties.approximation2d",
     "reluapprox.properties.twolayer",
     "reluapprox.properties.check",
     "reluapprox.properties.floaterror",

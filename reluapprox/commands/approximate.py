@@ -6,12 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from reluapprox._validation import fail
 from reluapprox.approximation import (
     DEFAULT_MAX_NEURONS,
     DEFAULT_TIME_LIMIT,
     approximate,
     plot_approximation,
 )
+from reluapprox.approximation2d import approximate_2d, plot_approximation_2d
 from reluapprox.commands._output import (
     check_file_path,
     check_plot_path,
@@ -40,6 +42,11 @@ examples:
   reluapprox approximate "exp(3*x)" --eps 1e-6 --shifted
   reluapprox approximate "exp(3*x)" --eps 1e-7 --certificate exp.json
   reluapprox approximate "exp(x)" --eps 1e-10 --architecture auto
+  reluapprox approximate "sin(x)*cos(y)" --eps 1e-3 --domain 0 1 0 1 --plot f.png
+
+With four numbers A B C D, --domain is the rectangle [A, B] x [C, D] and EXPR an
+expression in x and y: the network R^2 -> R represents the piecewise-linear
+interpolant on an adaptive triangulation (the plot shows the mesh and |g - f|).
 """
 
 
@@ -49,11 +56,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eps", type=float, required=True, help="tolerance, > 0")
     parser.add_argument(
         "--domain",
-        nargs=2,
+        nargs="+",
         type=float,
         default=(0.0, 1.0),
-        metavar=("A", "B"),
-        help="the interval [A, B] (default 0 1)",
+        metavar="BOUND",
+        help="A B: the interval [A, B] (default 0 1); A B C D: the rectangle [A, B] x [C, D]",
     )
     parser.add_argument(
         "--lipschitz", type=float, metavar="L", help="a Lipschitz constant of g (uniform mesh)"
@@ -116,9 +123,13 @@ def run(args: argparse.Namespace) -> int:
         check_file_path("--json", args.json)
     if args.plot is not None:
         check_plot_path("--plot", args.plot)
+    if len(args.domain) not in (2, 4):
+        fail("--domain", args.domain, "two numbers A B (an interval) or four A B C D (a rectangle)")
     if args.certificate is not None:
         check_file_path("--certificate", args.certificate)
     progress = ProgressBar(sys.stderr) if args.progress or sys.stderr.isatty() else None
+    if len(args.domain) == 4:
+        return _run_2d(args, progress)
     try:
         res = approximate(
             args.expr,
@@ -151,5 +162,37 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {write_json('--certificate', args.certificate, res.to_certificate())}")
     if args.plot is not None:
         path = write_plot("--plot", args.plot, lambda out: plot_approximation(res, out))
+        print(f"wrote {path}")
+    return 0
+
+
+def _run_2d(args: argparse.Namespace, progress: ProgressBar | None) -> int:
+    if args.lipschitz is not None or args.shifted:
+        fail("--domain", args.domain, "an interval A B with --lipschitz or --shifted")
+    a, b, c, d = args.domain
+    try:
+        res = approximate_2d(
+            args.expr,
+            args.eps,
+            domain=((a, b), (c, d)),
+            mesh=args.mesh,
+            max_neurons=args.max_neurons,
+            time_limit=args.time_limit,
+            progress=progress,
+        )
+    finally:
+        if progress is not None:
+            sys.stderr.write("\r" + " " * 50 + "\r")
+    print(f"g:         {res.expr} on [{a:g}, {b:g}] x [{c:g}, {d:g}]")
+    print(f"triangles: {res.n_triangles} ({len(res.vertices)} vertices)")
+    print(f"neurons:   {res.n_neurons} (widths {'-'.join(map(str, res.network.widths))})")
+    print(f"bound:     {res.bound:.6g}  (max |g - f| <= bound < eps = {res.eps:g})")
+    print(f"certified: {res.certified}")
+    print(f"method:    {res.method}")
+    print(f"time:      {res.seconds:.2f} s")
+    if args.json is not None:
+        print(f"wrote {write_json('--json', args.json, res.to_dict())}")
+    if args.plot is not None:
+        path = write_plot("--plot", args.plot, lambda out: plot_approximation_2d(res, out))
         print(f"wrote {path}")
     return 0

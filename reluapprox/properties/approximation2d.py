@@ -1,0 +1,91 @@
+"""Properties of ``approximate(g(x, y), eps)`` over random functions of two variables.
+
+Each instance is ``g(x, y) = u(x) + v(y)`` or ``u(x) * v(y)`` for ``u`` and ``v`` drawn
+from :func:`~reluapprox.strategies.continuous_functions` (piecewise-linear,
+trigonometric and Hölder leaves and their compositions), on a random rectangle with
+corners on the grid of quarters, and a tolerance ``eps`` in ``[10**-2.5, 1e-1]`` times
+``max(1, sup |g|)`` (from the moduli's sup norms). The result must be certified with
+``bound < eps``, the network must equal the node values exactly at the vertices, and
+no point of a grid, the vertices, the centroids and random points may show an error
+above the bound, ``g`` evaluated in 113-bit mpmath
+(:func:`~reluapprox.approximation2d.max_error_mp_2d`). Hitting the budget
+(:data:`MAX_NEURONS`, :data:`TIME_LIMIT`) is an honest refusal, not a failure.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+from hypothesis import strategies as st
+
+from reluapprox.approximation2d import approximate_2d, max_error_mp_2d
+from reluapprox.errors import BudgetExceeded
+from reluapprox.strategies import ContinuousFunction, continuous_functions
+from reluapprox.verify import register
+
+#: Budget of one construction; exceeding it is an honest refusal.
+MAX_NEURONS = 2500
+TIME_LIMIT = 1.5
+
+#: Vertices at which the network is evaluated exactly (it is slow in Fractions).
+EXACT_VERTICES = 6
+
+Instance = tuple[ContinuousFunction, ContinuousFunction, str, tuple[Fraction, ...], float]
+
+
+@st.composite
+def _instances(draw: st.DrawFn) -> Instance:
+    a = Fraction(draw(st.integers(-8, 4)), 4)
+    b = a + Fraction(draw(st.integers(2, 6)), 4)
+    c = Fraction(draw(st.integers(-8, 4)), 4)
+    d = c + Fraction(draw(st.integers(2, 6)), 4)
+    u = draw(continuous_functions(domain=(a, b), max_leaves=2))
+    v = draw(continuous_functions(domain=(c, d), max_leaves=2))
+    how = draw(st.sampled_from(["sum", "product"]))
+    exponent = draw(st.floats(-2.5, -1.0))
+    return u, v, how, (a, b, c, d), exponent
+
+
+def target(u: ContinuousFunction, v: ContinuousFunction, how: str) -> sp.Expr:
+    """``u(x) + v(y)`` or ``u(x) v(y)`` as a sympy expression in x and y."""
+    x = sp.Symbol("x")
+    ux = u.expr
+    vy = v.expr.subs(x, sp.Symbol("y"))
+    result: sp.Expr = ux + vy if how == "sum" else ux * vy
+    return result
+
+
+@register(
+    "approximation2d.bound_holds",
+    "for g(x, y) = u(x) + v(y) or u(x) v(y) (u, v from continuous_functions()) on random "
+    "rectangles, approximate(g, eps, domain=((a, b), (c, d))) is certified, the network "
+    "equals the node values exactly, and max |g - f| <= res.bound < eps (113-bit mpmath at "
+    "a grid, the vertices, the centroids and random points)",
+    _instances,
+)
+def bound_holds(instance: Instance) -> float:
+    u, v, how, (a, b, c, d), exponent = instance
+    scale = max(u.sup_norm, 1.0) * (max(v.sup_norm, 1.0) if how == "product" else 1.0)
+    eps = 10.0**exponent * scale
+    domain = ((float(a), float(b)), (float(c), float(d)))
+    try:
+        res = approximate_2d(
+            target(u, v, how), eps, domain=domain, max_neurons=MAX_NEURONS, time_limit=TIME_LIMIT
+        )
+    except BudgetExceeded:
+        return 0.0  # an honest refusal within the budget
+    return check(res, eps)
+
+
+def check(res: Any, eps: float) -> float:
+    """Raise AssertionError unless ``res`` is certified below ``eps`` and no sample exceeds it."""
+    assert res.certified, f"not certified: {res.method}"
+    assert res.bound < eps, f"bound {res.bound!r} >= eps {eps!r}"
+    step = max(1, len(res.vertices) // EXACT_VERTICES)
+    for vertex, value in list(zip(res.vertices, res.values, strict=True))[::step]:
+        assert res.network.exact(list(vertex)) == value, f"network != node value at {vertex}"
+    observed = max_error_mp_2d(res, grid=9, random_points=20)
+    assert observed <= res.bound, f"observed {observed!r} > bound {res.bound!r} ({res.method})"
+    return observed / res.bound if res.bound > 0 else 0.0

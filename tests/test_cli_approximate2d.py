@@ -1,0 +1,45 @@
+"""Tests of ``reluapprox approximate EXPR --domain A B C D`` (two dimensions)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reluapprox.cli import main
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_rectangle_prints_plots_and_writes_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    out_json = tmp_path / "res.json"
+    plot = tmp_path / "f.png"
+    args = ["approximate", "sin(x)*cos(y)", "--eps", "1e-2", "--domain", "0", "1", "0", "1"]
+    assert main([*args, "--plot", str(plot), "--json", str(out_json)]) == 0
+    out = capsys.readouterr().out
+    assert "certified: True" in out
+    assert "triangles: " in out
+    assert "(widths 2-" in out
+    assert plot.read_bytes().startswith(PNG_MAGIC)
+    payload = json.loads(out_json.read_text())
+    assert payload["bound"] < 0.01
+    assert payload["domain"] == [[0.0, 1.0], [0.0, 1.0]]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--domain", "0", "1", "0"], "--domain=[0.0, 1.0, 0.0] is invalid: expected two numbers"),
+        (["--domain", "0", "1", "0", "1", "--lipschitz", "2"], "with --lipschitz or --shifted"),
+        (["--domain", "0", "1", "1", "0"], "domain[1]=(1.0, 0.0) is invalid"),
+    ],
+)
+def test_bad_domains_are_refused(
+    extra: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["approximate", "x*y", "--eps", "1e-2", *extra]) == 2
+    assert message in capsys.readouterr().err
