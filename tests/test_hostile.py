@@ -384,8 +384,8 @@ def test_item13_training_sizes_are_checked(option: str, value: int) -> None:
         )
 
 
-def test_item13_cli_restarts_and_widen(shared_data_dir: Path, tmp_path: Path) -> None:
-    data = shared_data_dir / "data_HW2_ex1.csv"
+def test_item13_cli_restarts_and_widen(course_csv: Path, tmp_path: Path) -> None:
+    data = course_csv
     _cli_refuses(
         "twolayer", "train", str(data), "--restarts", "1000000000", "--out", str(tmp_path),
         name="restarts=",
