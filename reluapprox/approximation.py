@@ -979,6 +979,7 @@ def _with_depth(
         bound = deep.remainder + exact_max
         how = f"the exact maximum over its {pieces} linear pieces (exact piece enumeration)"
     f = deep.network
+    error64 = float_error_bound(f, (a, b), "float64")  # net(x) and the torch export alike
     result = Approximation(
         network=f,
         bound=_up(bound),
@@ -995,9 +996,9 @@ def _with_depth(
         values=(f.exact([Fraction(a)])[0], f.exact([Fraction(b)])[0]),
         target=as_target(g),
         seconds=time.monotonic() - start_time,
-        float_error=float_error_bound(f, (a, b), "float64"),
+        float_error=error64,
         torch_float_error={
-            "float64": float_error_bound(f, (a, b), "float64"),
+            "float64": error64,
             "float32": float_error_bound(f, (a, b), "float32"),
         },
     )
