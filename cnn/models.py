@@ -217,34 +217,36 @@ class MirrorAveraged(ShiftAveraged):
         super().__init__(inner, shifts=((0, 0),))
 
 
-def _st_tied(*, shifts: tuple[tuple[int, int], ...] = ((0, 0),)) -> nn.Module:
+def _st_tied(*, shifts: tuple[tuple[int, int], ...] = ((0, 0),), channels: int = 8) -> nn.Module:
     """The tied network averaged over mirroring and the translations ``shifts``.
 
-    conv(1->8), pool, ReLU, norm; S = dw3x3 + pw(8->8); pool, ReLU, norm;
+    conv(1->c), pool, ReLU, norm; S = dw3x3 + pw(c->c); pool, ReLU, norm;
     norm(x + ReLU(S(x))) with the same S (:class:`TiedResidual`); 2 shared 7x7
-    templates, ReLU, norm; linear(16->10); all of it averaged over the mirror images of
-    the translates ``shifts`` (:class:`ShiftAveraged`). 494 trainable parameters.
+    templates, ReLU, norm; linear(2c->10); all of it averaged over the mirror images of
+    the translates ``shifts`` (:class:`ShiftAveraged`). With ``c = channels = 8``: 494
+    trainable parameters; with ``c = 7``: 439.
     """
+    c = channels
     # Layers are created in the order of the documented runs (the shared separable
     # convolution first), so a seed draws the same initial weights as there.
     shared = nn.Sequential(
-        nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False),
-        nn.Conv2d(8, 8, 1),
+        nn.Conv2d(c, c, 3, padding=1, groups=c, bias=False),
+        nn.Conv2d(c, c, 1),
     )
     net = nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1),
+        nn.Conv2d(1, c, 3, padding=1),
         nn.MaxPool2d(2),
         nn.ReLU(),
-        _norm(8),
+        _norm(c),
         shared,
         nn.MaxPool2d(2),
         nn.ReLU(),
-        _norm(8),
-        TiedResidual(shared, 8),
+        _norm(c),
+        TiedResidual(shared, c),
         SharedTemplates(2, 7),
         nn.ReLU(),
-        nn.BatchNorm1d(16, affine=False),
-        nn.Linear(16, 10),
+        nn.BatchNorm1d(2 * c, affine=False),
+        nn.Linear(2 * c, 10),
     )
     if shifts == ((0, 0),):
         return MirrorAveraged(net)
@@ -279,6 +281,17 @@ ARCHITECTURES: dict[str, Architecture] = {
             _st_tied,
             "conv, separable conv applied twice (tied residual), 2 shared templates, "
             "averaged over mirroring (phase 1 of the documented recipe)",
+        ),
+        Architecture(
+            "stshift7",
+            lambda: _st_tied(shifts=PLUS_SHIFTS, channels=7),
+            "the strict variant: stshift with 7 channels (439 trainable parameters, "
+            "474 stored numbers once folded)",
+        ),
+        Architecture(
+            "stmirror7",
+            lambda: _st_tied(channels=7),
+            "stmirror with 7 channels (phase 1 of the strict variant's recipe)",
         ),
         Architecture(
             "logreg",

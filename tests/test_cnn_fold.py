@@ -56,6 +56,15 @@ def test_documented_model_stores_534_numbers_once_folded() -> None:
     assert isinstance(model.inner[11], nn.BatchNorm1d)
 
 
+@pytest.mark.parametrize("name", ["stshift7", "stmirror7"])
+def test_strict_variant_stores_at_most_500_numbers_once_folded(name: str) -> None:
+    model = _trained_statistics(name, 3)
+    assert (count_parameters(model), count_stored(model)) == (439, 439 + 70)
+    folded = fold_batch_norm(model)
+    # 439 weights, 7 shifts of the first norm, 14 statistics of each kept norm
+    assert count_stored(folded) == 439 + 7 + 14 + 14 == 474 <= 500
+
+
 def test_fold_is_exact_on_a_small_network() -> None:
     torch.manual_seed(0)
     conv = nn.Conv2d(1, 3, 3, padding=1)
