@@ -14,8 +14,8 @@ not trained again (their checkpoints hold every epoch), the interrupted one cont
 from its last finished epoch, and later ones start from its weights as usual.
 
 Examples:
-    >>> [(p.arch, p.epochs, p.lr, p.precise_bn) for p in RECIPES["run31"].phases]
-    [('stmirror', 40, 0.02, False), ('stshift', 12, 0.01, True)]
+    >>> [(p.arch, p.epochs, p.lr, p.precise_bn) for p in RECIPES["val32"].phases]
+    [('stmirror', 40, 0.02, False), ('stshift', 6, 0.005, False)]
 """
 
 from __future__ import annotations
@@ -117,6 +117,17 @@ RECIPES: dict[str, Recipe] = {
             (Phase("stmirror", 40, 0.02), Phase("stshift", 12, 0.01, precise_bn=True)),
             "stmirror 40 epochs at 0.02, then stshift 12 epochs at 0.01 with the batch-norm "
             "statistics re-estimated on the training images at the end (docs/cnn-log.md, run 31)",
+        ),
+        Recipe(
+            "val32",
+            (Phase("stmirror", 40, 0.02), Phase("stshift", 6, 0.005)),
+            "run31 with its second phase chosen on validation accuracy: stshift 6 epochs at "
+            "0.005, without re-estimated statistics (docs/cnn.md, the validation protocol)",
+        ),
+        Recipe(
+            "strict32",
+            (Phase("stmirror7", 40, 0.02), Phase("stshift7", 6, 0.005)),
+            "val32 for the strict variant (7 channels, at most 500 stored numbers once folded)",
         ),
     )
 }
