@@ -213,6 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="fold batch norm into neighbouring weights where exact (the deployable model)",
     )
+    x.add_argument(
+        "--protocol",
+        type=Path,
+        metavar="FILE",
+        help="a JSON object recorded as `protocol` in DEST.json (e.g. the seeds' figures "
+        "from benchmarks/cnn_seeds.py --json)",
+    )
     return parser
 
 
@@ -482,6 +489,19 @@ def _export(args: argparse.Namespace) -> int:
             f"--limit={args.limit!r} with --precise-bn is refused: the exported statistics "
             "would be estimated on a subset; export with --precise-bn on all images"
         )
+    protocol: dict[str, Any] = {}
+    if args.protocol is not None:
+        try:
+            protocol = {"protocol": json.loads(Path(args.protocol).read_text())}
+        except (OSError, ValueError) as exc:
+            raise InvalidArgument(
+                f"--protocol={str(args.protocol)!r} is invalid: expected a readable JSON file "
+                f"({exc})"
+            ) from None
+        if not isinstance(protocol["protocol"], dict):
+            raise InvalidArgument(
+                f"--protocol={str(args.protocol)!r} is invalid: expected a JSON object"
+            )
     model, ckpt = load_model(args.checkpoint)
     if ckpt.get("folded"):
         raise InvalidArgument(f"--checkpoint={str(args.checkpoint)!r} is already folded")
@@ -526,6 +546,7 @@ def _export(args: argparse.Namespace) -> int:
         "epochs": ckpt["epoch"],
         "config": ckpt["config"],
         "precise_bn": args.precise_bn,
+        **protocol,
     }
     pt, js = export_weights(
         args.checkpoint,

@@ -298,6 +298,17 @@ def test_export_writes_weights_that_reproduce_their_summary(
     assert all(torch.equal(weights[k], original[k]) for k in original)
     with pytest.raises(InvalidArgument, match="model_state="):
         export_weights(tmp_path / "run" / "model.pt", tmp_path / "x", summary={}, model_state={})
+    # --protocol records the seeds' figures in the JSON; a file that is not an object is refused
+    (tmp_path / "seeds.json").write_text('{"seeds": [10, 11], "median_test_accuracy": 0.5}')
+    protocol = ["--protocol", str(tmp_path / "seeds.json"), "--dest", str(tmp_path / "p")]
+    assert main([*argv, *protocol]) == 0
+    assert json.loads((tmp_path / "p.json").read_text())["protocol"]["seeds"] == [10, 11]
+    (tmp_path / "bad.json").write_text("[1, 2]")
+    capsys.readouterr()
+    bad = ["--protocol", str(tmp_path / "bad.json"), "--dest", str(tmp_path / "q")]
+    assert main([*argv, *bad]) == 2
+    assert "--protocol=" in capsys.readouterr().err
+    assert not list(tmp_path.glob("q.*"))
 
 
 def test_export_precise_bn_on_a_subset_is_refused(
