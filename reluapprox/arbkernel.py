@@ -665,8 +665,8 @@ class ArbKernel:
     def value(self, x: float) -> Any:
         """A finite ball containing ``g(x)`` with a radius of at most
         :data:`ARB_VALUE_RTOL` times ``max(1, |g(x)|)``, or ``None``."""
-        value = self.ball(x, x)
-        if value is None:
+        value = self._run(self._ball, flint.arb(x))  # the ball of [x, x]
+        if value is None or not value.is_finite():
             return None
         if value.rel_accuracy_bits() < _VALUE_BITS and value.rad() > ARB_VALUE_RTOL:
             return None
@@ -691,18 +691,20 @@ class ArbKernel:
         if self._jet is None:
             return None
         found = self._run(self._jet, (_ball(a, b), _ONE, _ZERO))
-        if found is None:
+        if found is None or not (
+            found[0].is_finite() and found[1].is_finite() and found[2].is_finite()
+        ):
             return None
-        for c in found:
-            if not c.is_finite():
-                return None
         return found  # type: ignore[no-any-return]
 
     def chord_error(self, a: float, b: float) -> tuple[float, float, int] | None:
         """Coefficients of ``-down h**2 <= g - chord <= up h**2`` and the sign of ``g''``.
 
         ``chord`` interpolates ``g`` exactly at ``a`` and ``b`` (``h = b - a``); the
-        sign is ``+1`` or ``-1`` where the ``g''`` ball has one, else 0. By the Peano
+        sign is ``+1`` or ``-1`` where the ``g''`` ball has one, else 0 (a ball that
+        contains 0 is used as it is: where ``g''`` changes sign on the cell the
+        mpmath kernel could not prove a sign either, and its fallback costs hundreds
+        of balls; both ``down`` and ``up`` are then positive). By the Peano
         kernel, ``g(x) - chord(x) = -int G(x, s) g''(s) ds`` with ``G >= 0`` and
         ``int G(x, s) ds = (x - a)(b - x)/2``, so ``g''`` enclosed in ``[m, M]`` on the
         cell gives ``down = max(M, 0)/8`` and ``up = max(-m, 0)/8``. Where the ball
@@ -714,8 +716,8 @@ class ArbKernel:
         ``P_j = max(M_j, 0)``, ``P = max P_j``, ``p = min P_j``: about the mean of
         ``P_1, P_2`` instead of their maximum (the smaller coefficient is returned).
         Floats are rounded up by the margin ``2**-50`` (a few operations each).
-        ``None`` where :meth:`jet` gives no ball or ``g''`` is huge or tiny (the
-        caller then uses ball arithmetic).
+        ``None`` where the jet has no finite balls or ``g''`` is huge or tiny (the
+        caller then falls back).
 
         Examples:
             >>> import sympy as sp
@@ -726,14 +728,28 @@ class ArbKernel:
             >>> down, up, sign = ArbKernel(x**4).chord_error(0.5, 1.0)  # g'' = 12 x**2
             >>> round(down, 3), up  # on 8 pieces; 1.19 on the halves, 12 / 8 on the cell
             (0.942, 0.0)
+            >>> down, up, sign = ArbKernel(sp.sin(x)).chord_error(-1.0, 1.0)  # g'' = -sin x
+            >>> round(down, 3), round(up, 3), sign  # both sides; sin(1) / 8 = 0.105 on the cell
+            (0.033, 0.033, 0)
         """
-        found = self._jet_balls(a, b)
-        if found is None:
+        # _jet_balls, inlined: this is the hot path of the adaptive meshes
+        jet = self._jet
+        if jet is None:
             return None
+        argument = (_ball(a, b), _ONE, _ZERO)
+        if flint.ctx.prec == ARB_PRECISION:
+            try:
+                found = jet(argument)
+            except (_Refused, ValueError, ZeroDivisionError):
+                return None
+        else:
+            found = self._run(jet, argument)
+            if found is None:
+                return None
         ball = found[2]
+        if not (found[0].is_finite() and found[1].is_finite() and ball.is_finite()):
+            return None
         lower, upper = float(ball.lower()), float(ball.upper())
-        if lower < 0 < upper:
-            return None  # the sign of g'' is lost (as in jet)
         whole = _second_bounds(lower, upper)
         if whole is None:
             return None
@@ -778,10 +794,11 @@ class ArbKernel:
         )
 
     def _seconds(self, cells: list[tuple[float, float]]) -> list[tuple[float, float]] | None:
-        """Float bounds ``(m, M)`` of ``g''`` on each cell (``None`` if one has none)."""
+        """Float bounds ``(m, M)`` of ``g''`` on each cell (``None`` if one has none);
+        ``m < 0 < M`` where the ball contains 0."""
         found = []
         for a, b in cells:
-            jet = self.jet(a, b)
+            jet = self._jet_balls(a, b)
             second = None
             if jet is not None:
                 second = _second_bounds(float(jet[2].lower()), float(jet[2].upper()))
@@ -793,8 +810,8 @@ class ArbKernel:
     def c2_bound(self, a: float, b: float, radius: float) -> float | None:
         """``sup |g - chord| + radius`` on ``[a, b]`` from :meth:`chord_error`, rounded up.
 
-        At most ``(b - a)**2 / 8 * sup |g''| + radius``; ``None`` where :meth:`jet`
-        gives no ball (the caller falls back). The arithmetic after the
+        At most ``(b - a)**2 / 8 * sup |g''| + radius``; ``None`` where the jet has
+        no finite balls (the caller falls back). The arithmetic after the
         coefficients is done in floats and rounded up by the relative margin
         ``2**-50`` per group of at most four operations, plus ``1e-323`` for
         products that may underflow; tiny cells and huge ``g''`` use ball arithmetic
@@ -807,7 +824,7 @@ class ArbKernel:
                 q = h * h * _FLOAT_MARGIN
                 worst = max(coefficients[0], coefficients[1])
                 return (q * worst + radius) * _FLOAT_MARGIN + (_UNDERFLOW if worst else 0.0)
-        found = self.jet(a, b)
+        found = self._jet_balls(a, b)
         if found is None:
             return None
         saved = flint.ctx.prec

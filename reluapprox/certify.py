@@ -1118,12 +1118,10 @@ class CellCertifier:
             ``(bound, "C2")`` or ``(bound, "oscillation")``; ``(None, reason)`` when no
             finite bound could be proved.
         """
-        found: list[tuple[float, str]] = []
         c2 = self.c2_bound(left, right, target=target)
-        if c2 is not None:
-            found.append((c2, "C2"))
-            if target is not None and c2 <= target:
-                return c2, "C2"
+        if c2 is not None and target is not None and c2 <= target:
+            return c2, "C2"
+        found: list[tuple[float, str]] = [] if c2 is None else [(c2, "C2")]
         osc = self.oscillation_bound(left, right)
         if osc is not None:
             found.append((osc, "oscillation"))
