@@ -779,9 +779,13 @@ class ArbKernel:
 
     def _pieces(self, a: float, b: float) -> list[tuple[float, float]] | None:
         """Float enclosures of ``g''`` on :data:`PIECES` equal subcells of ``[a, b]``."""
-        fa, width = Fraction(a), Fraction(b) - Fraction(a)
-        # the floats nearest to the exact cuts, widened by one float on each side
-        cuts = [float(fa + width * j / PIECES) for j in range(PIECES + 1)]
+        # the floats nearest to the exact cuts a + (b - a) j / PIECES (correctly rounded
+        # integer division over a common power-of-two denominator), widened by one
+        # float on each side
+        (pa, qa), (pb, qb) = a.as_integer_ratio(), b.as_integer_ratio()
+        q = max(qa, qb)
+        big_a, big_b = pa * (q // qa), pb * (q // qb)
+        cuts = [(big_a * (PIECES - j) + big_b * j) / (PIECES * q) for j in range(PIECES + 1)]
         last = PIECES - 1
         return self._seconds(
             [
