@@ -526,13 +526,18 @@ def _peano_pieces(uppers: list[float]) -> float:
     larger end value. Evaluated in Arb at :data:`ARB_PRECISION` bits, rounded up.
     """
     k = len(uppers)
+    if max(uppers) <= 0:
+        return 0.0  # every P_j is 0: so is the sum (the common side of a convex cell)
     saved = flint.ctx.prec
     flint.ctx.prec = ARB_PRECISION
     try:
         p = [flint.arb(max(u, 0.0)) for u in uppers]
         worst = flint.arb(0)
+        left_sum = flint.arb(0)  # sum_{j<i} P_j (2j + 1), accumulated in the order of j
         for i in range(k):
-            left = sum((p[j] * (2 * j + 1) for j in range(i)), flint.arb(0)) / (2 * k * k)
+            if i:
+                left_sum += p[i - 1] * (2 * i - 1)
+            left = left_sum / (2 * k * k)
             right = sum((p[j] * (2 * k - 2 * j - 1) for j in range(i + 1, k)), flint.arb(0))
             big_l = left - p[i] * (i * i) / (2 * k * k)
             big_r = right / (2 * k * k) - p[i] * ((k - 1 - i) ** 2) / (2 * k * k)
@@ -697,7 +702,9 @@ class ArbKernel:
             return None
         return found  # type: ignore[no-any-return]
 
-    def chord_error(self, a: float, b: float) -> tuple[float, float, int] | None:
+    def chord_error(
+        self, a: float, b: float, *, expect: int | None = None
+    ) -> tuple[float, float, int] | None:
         """Coefficients of ``-down h**2 <= g - chord <= up h**2`` and the sign of ``g''``.
 
         ``chord`` interpolates ``g`` exactly at ``a`` and ``b`` (``h = b - a``); the
@@ -716,6 +723,8 @@ class ArbKernel:
         ``P_j = max(M_j, 0)``, ``P = max P_j``, ``p = min P_j``: about the mean of
         ``P_1, P_2`` instead of their maximum (the smaller coefficient is returned).
         Floats are rounded up by the margin ``2**-50`` (a few operations each).
+        With ``expect``, a sign other than ``expect`` returns the whole cell's
+        coefficients at once (for a caller that then only needs the sign).
         ``None`` where the jet has no finite balls or ``g''`` is huge or tiny (the
         caller then falls back).
 
@@ -763,6 +772,8 @@ class ArbKernel:
             down = big_m / 8 * _FLOAT_MARGIN if big_m > 0 else 0.0
             return down, (-m / 8 * _FLOAT_MARGIN if m < 0 else 0.0), sign
         down, up = _peano(big_m, big_m), _peano(-m, -m)
+        if expect is not None and sign != expect:
+            return down, up, sign
         middle = 0.5 * a + 0.5 * b  # within 1 ulp of the midpoint: widen the halves
         halves = self._seconds(
             [(a, math.nextafter(middle, math.inf)), (math.nextafter(middle, -math.inf), b)]

@@ -648,7 +648,8 @@ def _shifted_search(
         if x + h < right_x:  # h below one float step: the 1-ulp cell
             h = right_x - x
         right = certifier.node(right_x)
-        found = certifier.error_range(left, right)
+        # "keep" needs only the sign where it is not sign_a
+        found = certifier.error_range(left, right, expect=sign_a if mode == "keep" else None)
         bound: float | None = None
         passed = False
         factor = 0.1
