@@ -2,20 +2,20 @@
 
 For each test function and tolerance ``eps`` it measures, in one run,
 
-- ``adaptive``: neurons, certified bound and time (median of 3) of
+- ``adaptive``: neurons, certified bound and time (the median CPU time of 5 calls) of
   ``approximate(g, eps)``;
 - ``N*``: the equidistribution optimum ``int sqrt|g''| dx / sqrt(8 eps)`` (mpmath
   quadrature; infinite for ``x sin(1/x)``);
 - ``shifted``: neurons of ``approximate(g, eps, interpolating=False)`` (node values
   shifted off ``g``, the non-interpolating near-best variant), also certified, their
-  ratio to ``N*/sqrt 2`` (its optimum), and its time per neuron (median of 3) over
+  ratio to ``N*/sqrt 2`` (its optimum), and its time per neuron (median) over
   the adaptive mode's;
 - ``uniform`` (the neuron baseline): neurons of ``approximate(g, eps,
   mesh="uniform")``, the fewest uniform cells that certify, capped at
   ``--uniform-cap`` neurons (shown as ``> cap`` when the cap is hit);
 - ``kernel`` (the time baseline): the time of enclosing ``g`` at the right node and
   ``g, g', g''`` on every final cell once with the Arb kernel
-  (:class:`~reluapprox.arbkernel.ArbKernel` ``value`` and ``jet``, median of 3): the
+  (:class:`~reluapprox.arbkernel.ArbKernel` ``value`` and ``jet``, median): the
   arithmetic any certificate of this mesh needs; ``time / kernel`` is the cost of
   everything else (the search, the fallbacks, the network);
 
@@ -79,13 +79,22 @@ def n_star(text: str, domain: tuple[float, float], breaks: tuple[float, ...], ep
     return float(integral) / math.sqrt(8 * eps)
 
 
+#: Calls per timing; the median is reported.
+REPEATS = 5
+
+
 def _median(run: Callable[[], Any]) -> tuple[float, Any]:
-    """Median wall time of 3 calls and the last result."""
+    """Median CPU time of :data:`REPEATS` calls and the last result.
+
+    CPU time of this process (``time.process_time``), not wall time: on a shared
+    machine the wall time of a call also counts the time other processes held the
+    cores, which varies from call to call.
+    """
     times, result = [], None
-    for _ in range(3):
-        start = time.perf_counter()
+    for _ in range(REPEATS):
+        start = time.process_time()
         result = run()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return statistics.median(times), result
 
 
@@ -114,7 +123,8 @@ def main() -> int:
         f"Measured with `python benchmarks/bench_approximate.py` (Python "
         f"{platform.python_version()}, mpmath {mpmath.__version__}, python-flint "
         f"{flint.__version__}, {platform.machine()}; uniform meshes capped at "
-        f"{args.uniform_cap:,} neurons; times are medians of 3 in one run).",
+        f"{args.uniform_cap:,} neurons; times are CPU times of the process, medians of "
+        f"{REPEATS} in one run).",
         "",
         "| g | eps | adaptive neurons | N* | adaptive / N* | uniform neurons (baseline) "
         "| uniform / adaptive | shifted neurons | shifted / (N*/√2) | certified "

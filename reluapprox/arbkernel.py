@@ -526,13 +526,18 @@ def _peano_pieces(uppers: list[float]) -> float:
     larger end value. Evaluated in Arb at :data:`ARB_PRECISION` bits, rounded up.
     """
     k = len(uppers)
+    if max(uppers) <= 0:
+        return 0.0  # every P_j is 0: so is the sum (the common side of a convex cell)
     saved = flint.ctx.prec
     flint.ctx.prec = ARB_PRECISION
     try:
         p = [flint.arb(max(u, 0.0)) for u in uppers]
         worst = flint.arb(0)
+        left_sum = flint.arb(0)  # sum_{j<i} P_j (2j + 1), accumulated in the order of j
         for i in range(k):
-            left = sum((p[j] * (2 * j + 1) for j in range(i)), flint.arb(0)) / (2 * k * k)
+            if i:
+                left_sum += p[i - 1] * (2 * i - 1)
+            left = left_sum / (2 * k * k)
             right = sum((p[j] * (2 * k - 2 * j - 1) for j in range(i + 1, k)), flint.arb(0))
             big_l = left - p[i] * (i * i) / (2 * k * k)
             big_r = right / (2 * k * k) - p[i] * ((k - 1 - i) ** 2) / (2 * k * k)
@@ -665,8 +670,8 @@ class ArbKernel:
     def value(self, x: float) -> Any:
         """A finite ball containing ``g(x)`` with a radius of at most
         :data:`ARB_VALUE_RTOL` times ``max(1, |g(x)|)``, or ``None``."""
-        value = self.ball(x, x)
-        if value is None:
+        value = self._run(self._ball, flint.arb(x))  # the ball of [x, x]
+        if value is None or not value.is_finite():
             return None
         if value.rel_accuracy_bits() < _VALUE_BITS and value.rad() > ARB_VALUE_RTOL:
             return None
@@ -691,18 +696,22 @@ class ArbKernel:
         if self._jet is None:
             return None
         found = self._run(self._jet, (_ball(a, b), _ONE, _ZERO))
-        if found is None:
+        if found is None or not (
+            found[0].is_finite() and found[1].is_finite() and found[2].is_finite()
+        ):
             return None
-        for c in found:
-            if not c.is_finite():
-                return None
         return found  # type: ignore[no-any-return]
 
-    def chord_error(self, a: float, b: float) -> tuple[float, float, int] | None:
+    def chord_error(
+        self, a: float, b: float, *, expect: int | None = None
+    ) -> tuple[float, float, int] | None:
         """Coefficients of ``-down h**2 <= g - chord <= up h**2`` and the sign of ``g''``.
 
         ``chord`` interpolates ``g`` exactly at ``a`` and ``b`` (``h = b - a``); the
-        sign is ``+1`` or ``-1`` where the ``g''`` ball has one, else 0. By the Peano
+        sign is ``+1`` or ``-1`` where the ``g''`` ball has one, else 0 (a ball that
+        contains 0 is used as it is: where ``g''`` changes sign on the cell the
+        mpmath kernel could not prove a sign either, and its fallback costs hundreds
+        of balls; both ``down`` and ``up`` are then positive). By the Peano
         kernel, ``g(x) - chord(x) = -int G(x, s) g''(s) ds`` with ``G >= 0`` and
         ``int G(x, s) ds = (x - a)(b - x)/2``, so ``g''`` enclosed in ``[m, M]`` on the
         cell gives ``down = max(M, 0)/8`` and ``up = max(-m, 0)/8``. Where the ball
@@ -714,8 +723,10 @@ class ArbKernel:
         ``P_j = max(M_j, 0)``, ``P = max P_j``, ``p = min P_j``: about the mean of
         ``P_1, P_2`` instead of their maximum (the smaller coefficient is returned).
         Floats are rounded up by the margin ``2**-50`` (a few operations each).
-        ``None`` where :meth:`jet` gives no ball or ``g''`` is huge or tiny (the
-        caller then uses ball arithmetic).
+        With ``expect``, a sign other than ``expect`` returns the whole cell's
+        coefficients at once (for a caller that then only needs the sign).
+        ``None`` where the jet has no finite balls or ``g''`` is huge or tiny (the
+        caller then falls back).
 
         Examples:
             >>> import sympy as sp
@@ -726,14 +737,28 @@ class ArbKernel:
             >>> down, up, sign = ArbKernel(x**4).chord_error(0.5, 1.0)  # g'' = 12 x**2
             >>> round(down, 3), up  # on 8 pieces; 1.19 on the halves, 12 / 8 on the cell
             (0.942, 0.0)
+            >>> down, up, sign = ArbKernel(sp.sin(x)).chord_error(-1.0, 1.0)  # g'' = -sin x
+            >>> round(down, 3), round(up, 3), sign  # both sides; sin(1) / 8 = 0.105 on the cell
+            (0.033, 0.033, 0)
         """
-        found = self._jet_balls(a, b)
-        if found is None:
+        # _jet_balls, inlined: this is the hot path of the adaptive meshes
+        jet = self._jet
+        if jet is None:
             return None
+        argument = (_ball(a, b), _ONE, _ZERO)
+        if flint.ctx.prec == ARB_PRECISION:
+            try:
+                found = jet(argument)
+            except (_Refused, ValueError, ZeroDivisionError):
+                return None
+        else:
+            found = self._run(jet, argument)
+            if found is None:
+                return None
         ball = found[2]
+        if not (found[0].is_finite() and found[1].is_finite() and ball.is_finite()):
+            return None
         lower, upper = float(ball.lower()), float(ball.upper())
-        if lower < 0 < upper:
-            return None  # the sign of g'' is lost (as in jet)
         whole = _second_bounds(lower, upper)
         if whole is None:
             return None
@@ -747,6 +772,8 @@ class ArbKernel:
             down = big_m / 8 * _FLOAT_MARGIN if big_m > 0 else 0.0
             return down, (-m / 8 * _FLOAT_MARGIN if m < 0 else 0.0), sign
         down, up = _peano(big_m, big_m), _peano(-m, -m)
+        if expect is not None and sign != expect:
+            return down, up, sign
         middle = 0.5 * a + 0.5 * b  # within 1 ulp of the midpoint: widen the halves
         halves = self._seconds(
             [(a, math.nextafter(middle, math.inf)), (math.nextafter(middle, -math.inf), b)]
@@ -763,9 +790,13 @@ class ArbKernel:
 
     def _pieces(self, a: float, b: float) -> list[tuple[float, float]] | None:
         """Float enclosures of ``g''`` on :data:`PIECES` equal subcells of ``[a, b]``."""
-        fa, width = Fraction(a), Fraction(b) - Fraction(a)
-        # the floats nearest to the exact cuts, widened by one float on each side
-        cuts = [float(fa + width * j / PIECES) for j in range(PIECES + 1)]
+        # the floats nearest to the exact cuts a + (b - a) j / PIECES (correctly rounded
+        # integer division over a common power-of-two denominator), widened by one
+        # float on each side
+        (pa, qa), (pb, qb) = a.as_integer_ratio(), b.as_integer_ratio()
+        q = max(qa, qb)
+        big_a, big_b = pa * (q // qa), pb * (q // qb)
+        cuts = [(big_a * (PIECES - j) + big_b * j) / (PIECES * q) for j in range(PIECES + 1)]
         last = PIECES - 1
         return self._seconds(
             [
@@ -778,10 +809,11 @@ class ArbKernel:
         )
 
     def _seconds(self, cells: list[tuple[float, float]]) -> list[tuple[float, float]] | None:
-        """Float bounds ``(m, M)`` of ``g''`` on each cell (``None`` if one has none)."""
+        """Float bounds ``(m, M)`` of ``g''`` on each cell (``None`` if one has none);
+        ``m < 0 < M`` where the ball contains 0."""
         found = []
         for a, b in cells:
-            jet = self.jet(a, b)
+            jet = self._jet_balls(a, b)
             second = None
             if jet is not None:
                 second = _second_bounds(float(jet[2].lower()), float(jet[2].upper()))
@@ -793,8 +825,8 @@ class ArbKernel:
     def c2_bound(self, a: float, b: float, radius: float) -> float | None:
         """``sup |g - chord| + radius`` on ``[a, b]`` from :meth:`chord_error`, rounded up.
 
-        At most ``(b - a)**2 / 8 * sup |g''| + radius``; ``None`` where :meth:`jet`
-        gives no ball (the caller falls back). The arithmetic after the
+        At most ``(b - a)**2 / 8 * sup |g''| + radius``; ``None`` where the jet has
+        no finite balls (the caller falls back). The arithmetic after the
         coefficients is done in floats and rounded up by the relative margin
         ``2**-50`` per group of at most four operations, plus ``1e-323`` for
         products that may underflow; tiny cells and huge ``g''`` use ball arithmetic
@@ -807,7 +839,7 @@ class ArbKernel:
                 q = h * h * _FLOAT_MARGIN
                 worst = max(coefficients[0], coefficients[1])
                 return (q * worst + radius) * _FLOAT_MARGIN + (_UNDERFLOW if worst else 0.0)
-        found = self.jet(a, b)
+        found = self._jet_balls(a, b)
         if found is None:
             return None
         saved = flint.ctx.prec

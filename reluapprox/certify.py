@@ -1037,7 +1037,9 @@ class CellCertifier:
             return None
         return g if _is_finite(g) else None
 
-    def error_range(self, left: Node, right: Node) -> ErrorRange | None:
+    def error_range(
+        self, left: Node, right: Node, *, expect: int | None = None
+    ) -> ErrorRange | None:
         """An interval ``[lo, hi]`` containing ``g - chord`` on the cell, and the sign of ``g''``.
 
         ``chord`` joins the (unshifted) node values. Where ``g`` is smooth with
@@ -1049,12 +1051,13 @@ class CellCertifier:
         ``smooth`` False). ``lo`` and ``hi`` are floats rounded outward: with a
         relative margin of ``2**-50`` after float arithmetic on an Arb enclosure
         (cells longer than ``2**-400``), from exact rationals otherwise.
-        Returns ``None`` when no finite range is proved.
+        Returns ``None`` when no finite range is proved. A caller that needs only the
+        sign where it differs from ``expect`` may get a wider (still valid) range there.
         """
         a, b = left.x, right.x
         enclosure: Interval | None = None
         h = b - a
-        coefficients = self._arb.chord_error(a, b) if h > _FLOAT_SAFE else None
+        coefficients = self._arb.chord_error(a, b, expect=expect) if h > _FLOAT_SAFE else None
         if coefficients is not None:
             self.arb_enclosures += 1
             # in floats, each result rounded outward by the margin (all terms >= 0)
@@ -1118,12 +1121,10 @@ class CellCertifier:
             ``(bound, "C2")`` or ``(bound, "oscillation")``; ``(None, reason)`` when no
             finite bound could be proved.
         """
-        found: list[tuple[float, str]] = []
         c2 = self.c2_bound(left, right, target=target)
-        if c2 is not None:
-            found.append((c2, "C2"))
-            if target is not None and c2 <= target:
-                return c2, "C2"
+        if c2 is not None and target is not None and c2 <= target:
+            return c2, "C2"
+        found: list[tuple[float, str]] = [] if c2 is None else [(c2, "C2")]
         osc = self.oscillation_bound(left, right)
         if osc is not None:
             found.append((osc, "oscillation"))

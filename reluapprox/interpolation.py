@@ -86,14 +86,23 @@ def interpolate_floats(
     except OverflowError:
         last = math.inf if dy > 0 else -math.inf
 
-    def parameters() -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
+    def rises() -> tuple[list[int], list[int]]:
+        """Per cell ``dY, dX`` with slope ``dY x_den / (dX y_den)``, in integers."""
         big_x = [p * (x_den // q) for p, q in xs]
         big_y = [v.numerator * (y_den // v.denominator) for v in values]
-        slopes = tuple(
-            Fraction((big_y[k + 1] - big_y[k]) * x_den, (big_x[k + 1] - big_x[k]) * y_den)
-            for k in range(n)
+        return (
+            [big_y[k + 1] - big_y[k] for k in range(n)],
+            [big_x[k + 1] - big_x[k] for k in range(n)],
         )
+
+    def parameters() -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
+        dy, dx = rises()
+        slopes = tuple(Fraction(dy[k] * x_den, dx[k] * y_den) for k in range(n))
         return tuple(Fraction(x) for x in nodes[:-1]), slopes
+
+    def float_slopes() -> npt.NDArray[np.float64]:
+        dy, dx = rises()
+        return np.array([_divide(dy[k] * x_den, dx[k] * y_den) for k in range(n)])
 
     return ShallowNetwork._trusted(
         tuple(values[:-1]),
@@ -101,7 +110,17 @@ def interpolate_floats(
         last,
         parameters,
         None if floats is None else floats[:-1],
+        float_slopes,
     )
+
+
+def _divide(p: int, q: int) -> float:
+    """``p / q`` (``q > 0``) rounded to the nearest float (int division is correctly
+    rounded), or ``±inf`` beyond the float range."""
+    try:
+        return p / q
+    except OverflowError:
+        return math.inf if p > 0 else -math.inf
 
 
 def interpolate(xs: Points, ys: Points) -> ShallowNetwork:

@@ -313,6 +313,8 @@ def adaptive_mesh(
     h = (b - a) / 16
     previous = 0.0
     schedule = _JumpSchedule()
+    node, cell_bound = certifier.node, certifier.cell_bound  # the hot loop's calls
+    accept = ACCEPT_FRACTION * target
     x = a
     while x < b:
         cells = len(bounds) + 1
@@ -325,16 +327,18 @@ def adaptive_mesh(
             trials += 1
             if trials > 1:  # one trial can take long (large expressions): check each
                 budget.check(x, len(bounds) + 1)
-            right_x = max(x + h, math.nextafter(x, math.inf))  # never 0 cells wide
+            right_x = x + h
+            if right_x <= x:  # never 0 cells wide
+                right_x = math.nextafter(x, math.inf)
             if right_x >= b:
                 right_x, h = b, b - x
             if x + h < right_x:  # h below one float step: the 1-ulp cell
                 h = right_x - x
-            right = certifier.node(right_x)
-            bound, how = certifier.cell_bound(left, right, target=target)
+            right = node(right_x)
+            bound, how = cell_bound(left, right, target=target)
             if bound is not None and bound <= target:
                 best, lo_h = (right, bound, how), h
-                if right_x == b or bound >= ACCEPT_FRACTION * target or trials >= MAX_TRIALS:
+                if right_x == b or bound >= accept or trials >= MAX_TRIALS:
                     break
                 factor = min(4.0, math.sqrt(target / bound) * 0.999) if bound > 0 else 4.0
             else:
@@ -644,7 +648,8 @@ def _shifted_search(
         if x + h < right_x:  # h below one float step: the 1-ulp cell
             h = right_x - x
         right = certifier.node(right_x)
-        found = certifier.error_range(left, right)
+        # "keep" needs only the sign where it is not sign_a
+        found = certifier.error_range(left, right, expect=sign_a if mode == "keep" else None)
         bound: float | None = None
         passed = False
         factor = 0.1

@@ -53,7 +53,7 @@ import numpy.typing as npt
 from reluapprox._validation import check_positive_int
 from reluapprox.errors import BudgetExceeded
 from reluapprox.network import ReluNetwork
-from reluapprox.shallow import ShallowNetwork, float_or_inf
+from reluapprox.shallow import ShallowNetwork
 
 if TYPE_CHECKING:
     import torch
@@ -119,13 +119,7 @@ class NodalParameters:
 
 def nodal_parameters(net: ShallowNetwork, dtype: str = "float64") -> NodalParameters:
     """The parameters of the nodal module of ``net`` in ``dtype`` (see :class:`NodalParameters`)."""
-    knots = np.array([float_or_inf(t) for t in net.knots], dtype=np.float64)
-    exact = bool(np.all(np.isfinite(knots))) and all(
-        k.as_integer_ratio() == (t.numerator, t.denominator)
-        for k, t in zip(knots.tolist(), net.knots, strict=True)
-    )
-    values = np.array([float_or_inf(v) for v in net.knot_values], dtype=np.float64)
-    slopes = np.array([float_or_inf(v) for v in net.slopes], dtype=np.float64)
+    knots, exact, values, slopes = net.rounded_parameters()
     base = NodalParameters(
         "float64", knots, np.zeros(0), values, float(slopes[-1]), slopes, knots, exact
     )

@@ -116,6 +116,7 @@ class ShallowNetwork:
         "_bias",
         "_float_knots",
         "_float_last_slope",
+        "_float_slopes",
         "_float_values",
         "_knots",
         "_pending",
@@ -141,6 +142,7 @@ class ShallowNetwork:
                 fail("knots", knots, f"strictly increasing knots; knots[{k - 1}] >= knots[{k}]")
         self._pending: Callable[[], tuple[tuple[Fraction, ...], tuple[Fraction, ...]]] | None
         self._pending = None
+        self._float_slopes: Callable[[], FloatArray] | None = None
         self._knots = t
         self._weights = w
         self._bias = check_rational("bias", bias)
@@ -172,6 +174,7 @@ class ShallowNetwork:
         last_slope: float,
         parameters: Callable[[], tuple[tuple[Fraction, ...], tuple[Fraction, ...]]],
         float_values: FloatArray | None = None,
+        float_slopes: Callable[[], FloatArray] | None = None,
     ) -> ShallowNetwork:
         """The network with these knot values, its exact knots and slopes computed later.
 
@@ -181,10 +184,13 @@ class ShallowNetwork:
         first access by ``parameters() -> (knots, slopes)``. ``values[k] == f(t_k)``
         for the strictly increasing knots ``t_k`` (``float_knots`` as floats,
         exactly); ``last_slope`` is the float slope after the last knot;
-        ``float_values`` the values rounded to nearest floats, if known.
+        ``float_values`` the values rounded to nearest floats, if known;
+        ``float_slopes()`` every slope rounded to nearest (``±inf`` beyond the float
+        range), if it can be computed without the exact slopes.
         """
         net = cls.__new__(cls)
         net._pending = parameters
+        net._float_slopes = float_slopes
         net._values = values
         net._bias = values[0]
         net._float_knots = float_knots
@@ -205,6 +211,31 @@ class ShallowNetwork:
                 *(slopes[k] - slopes[k - 1] for k in range(1, len(slopes))),
             )
             self._pending = None
+            self._float_slopes = None
+
+    def rounded_parameters(self) -> tuple[FloatArray, bool, FloatArray, FloatArray]:
+        """The knots, knot values and slopes rounded to nearest float64 (``±inf`` beyond).
+
+        Returns ``(knots, knots_exact, values, slopes)``; ``knots_exact`` says whether
+        every knot is a float64 number. A network interpolating a mesh of floats
+        (:func:`~reluapprox.interpolation.interpolate_floats`) answers without
+        computing its exact knots and slopes.
+
+        Examples:
+            >>> net = ShallowNetwork(knots=[0, 1], weights=[Fraction(1, 3), 1], bias=1)
+            >>> knots, exact, values, slopes = net.rounded_parameters()
+            >>> knots.tolist(), exact, values.tolist(), slopes.tolist() == [1 / 3, 4 / 3]
+            ([0.0, 1.0], True, [1.0, 1.3333333333333333], True)
+        """
+        if self._float_slopes is not None:
+            return self._float_knots, True, self._float_values, self._float_slopes()
+        knots = np.array([float_or_inf(t) for t in self.knots], dtype=np.float64)
+        exact = bool(np.all(np.isfinite(knots))) and all(
+            k.as_integer_ratio() == (t.numerator, t.denominator)
+            for k, t in zip(knots.tolist(), self.knots, strict=True)
+        )
+        slopes = np.array([float_or_inf(v) for v in self.slopes], dtype=np.float64)
+        return knots, exact, self._float_values, slopes
 
     def __getstate__(self) -> tuple[None, dict[str, object]]:
         """The slots, with the exact parameters computed (for pickle and copy)."""

@@ -266,11 +266,11 @@ def test_cli_approximate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     )
     out = capsys.readouterr().out
     assert status == 0
-    assert "neurons:   173" in out
+    assert "neurons:   172" in out
     assert "certified: True" in out
     assert "method:    certified" in out
     assert plot.is_file()
-    assert json.loads(data.read_text())["n_neurons"] == 173
+    assert json.loads(data.read_text())["n_neurons"] == 172
 
 
 def test_cli_approximate_options(capsys: pytest.CaptureFixture[str]) -> None:

@@ -187,9 +187,11 @@ class _CountingCertifier(CellCertifier):
 
     calls = 0
 
-    def error_range(self, left: Node, right: Node) -> ErrorRange | None:
+    def error_range(
+        self, left: Node, right: Node, *, expect: int | None = None
+    ) -> ErrorRange | None:
         self.calls += 1
-        return super().error_range(left, right)
+        return super().error_range(left, right, expect=expect)
 
 
 def test_shifted_mesh_of_many_inflections_is_near_optimal_in_few_trials() -> None:
