@@ -63,7 +63,7 @@ from cnn.models import DEFAULT_BUDGET, count_parameters
 from cnn.space import KERNELS, NORMS, POOLS, RESIDUALS, VIEWS, Design, parse_design
 from cnn.train import EpochMetrics, TrainConfig, train
 from reluapprox._validation import check_positive_int, fail
-from reluapprox.errors import DataError
+from reluapprox.errors import DataError, InvalidArgument
 
 if TYPE_CHECKING:
     import optuna
@@ -206,30 +206,41 @@ def open_storage(url: str, *, heartbeat_s: int = 60) -> optuna.storages.RDBStora
 
     A running trial writes a heartbeat every ``heartbeat_s`` seconds; one silent for
     twice as long is failed by the next worker that starts a trial (its worker was
-    killed). A SQLite file waits up to 60 s for a lock held by another worker.
+    killed). A SQLite file waits up to 60 s for a lock held by another worker; a storage
+    that fails to open (e.g. while another worker creates its tables) is tried three times.
 
     Raises:
         InvalidArgument: ``url`` is not an SQLAlchemy URL of a usable database.
     """
     import optuna
     import sqlalchemy.exc
+    import sqlalchemy.pool
 
     if not isinstance(url, str) or "://" not in url:
         fail("storage", url, "an SQLAlchemy URL such as 'sqlite:///cnn-search.db'")
     check_positive_int("heartbeat_s", heartbeat_s)
-    engine: dict[str, Any] = {}
+    # No pool: a connection per storage operation, closed after it (trials take minutes;
+    # a worker keeps no idle connection to a shared server, and none is left at exit)
+    engine: dict[str, Any] = {"poolclass": sqlalchemy.pool.NullPool}
     if url.startswith("sqlite"):
-        engine = {"connect_args": {"timeout": 60}}
-    else:
-        engine = {"pool_pre_ping": True}
-    try:
-        with _quiet_optuna():
-            return optuna.storages.RDBStorage(
-                url, engine_kwargs=engine, heartbeat_interval=heartbeat_s
-            )
-    except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError) as exc:
-        message = " ".join(str(exc).split())[:200]
-        fail("storage", url, f"a database that can be opened ({type(exc).__name__}: {message})")
+        engine["connect_args"] = {"timeout": 60}
+    for attempt in range(3):
+        try:
+            with _quiet_optuna():
+                return optuna.storages.RDBStorage(
+                    url, engine_kwargs=engine, heartbeat_interval=heartbeat_s
+                )
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError) as exc:
+            error: Exception = exc  # e.g. two workers creating the tables at once: again
+        except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError) as exc:
+            error = exc
+            break
+        time.sleep(1.0 + attempt)
+    message = " ".join(str(error).split())[:200]
+    raise InvalidArgument(
+        f"storage={url!r} is invalid: expected a database that can be opened "
+        f"({type(error).__name__}: {message})"
+    )
 
 
 def load_study(name: str, storage: str) -> optuna.Study:
@@ -269,6 +280,8 @@ def run_search(
     heartbeat_s: int = 60,
     progress: bool = True,
     echo: Callable[[str], None] = print,
+    sampler_seed: int | None = None,
+    max_refusals: int | None = None,
 ) -> optuna.Study:
     """Run trials of study ``study`` in ``storage`` until it holds ``trials`` trained trials.
 
@@ -287,6 +300,10 @@ def run_search(
         heartbeat_s: Heartbeat interval of running trials (see :func:`open_storage`).
         progress: Show each trial's progress bars and epoch lines.
         echo: Receives one line per finished trial.
+        sampler_seed: Seed of this worker's sampler (``None``: fresh randomness; workers
+            of one study need different seeds, or they propose the same configurations).
+        max_refusals: Stop once the study holds this many refused designs (default
+            ``50 * trials``), in case the budget admits (almost) nothing of the space.
 
     Returns:
         The study.
@@ -298,6 +315,11 @@ def run_search(
     import optuna
 
     trials = check_positive_int("trials", trials)
+    if sampler_seed is not None:
+        check_positive_int("sampler_seed", sampler_seed, minimum=0)
+    if max_refusals is None:
+        max_refusals = _MAX_REFUSALS_PER_TRIAL * trials
+    check_positive_int("max_refusals", max_refusals)
     if timeout is not None and not (isinstance(timeout, int | float) and 0 < timeout < math.inf):
         fail("timeout", timeout, "a positive finite number of seconds or None")
     if settings.val_size >= int(data.train_images.shape[0]):
@@ -308,7 +330,7 @@ def run_search(
             study_name=study,
             storage=opened,
             direction="maximize",
-            sampler=optuna.samplers.TPESampler(),
+            sampler=optuna.samplers.TPESampler(seed=sampler_seed),
             pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=0),
             load_if_exists=True,
         )
@@ -323,9 +345,7 @@ def run_search(
             echo(_trial_line(s, trial))
             all_trials = s.get_trials(deepcopy=False)
             refused = sum("refused" in t.user_attrs for t in all_trials)
-            if sum(_trained(t) for t in all_trials) >= trials or (
-                refused > _MAX_REFUSALS_PER_TRIAL * trials
-            ):
+            if sum(_trained(t) for t in all_trials) >= trials or refused >= max_refusals:
                 s.stop()
 
         current.optimize(objective, timeout=timeout, callbacks=[finished], catch=(Exception,))
@@ -563,7 +583,7 @@ def write_report(study: optuna.Study, out: str | os.PathLike[str], *, top: int =
     _plot_history(trials, directory / "history.png")
     _plot_size(trials, directory / "accuracy-vs-parameters.png")
     if len(complete) >= 2:
-        _plot_importance(study, directory / "importance.png")
+        lines += _plot_importance(study, directory / "importance.png")
     else:
         lines.append("importance.png not written: it needs at least two complete trials")
     return lines
@@ -615,19 +635,27 @@ def _plot_size(trials: list[optuna.trial.FrozenTrial], path: Path) -> None:
     save_figure(figure, path)
 
 
-def _plot_importance(study: optuna.Study, path: Path) -> None:
+def _plot_importance(study: optuna.Study, path: Path) -> list[str]:
+    """Draw the PED-ANOVA importances; return Optuna's caveats about them (few trials)."""
     import optuna
 
     from reluapprox.plotting import new_figure, save_figure
 
-    with _quiet_optuna():
+    with _quiet_optuna(), warnings.catch_warnings(record=True) as caveats:
+        warnings.simplefilter("always", UserWarning)
         importance = optuna.importance.get_param_importances(
             study, evaluator=optuna.importance.PedAnovaImportanceEvaluator()
         )
+    notes = [
+        f"importance.png: {w.message}"
+        for w in caveats
+        if not issubclass(w.category, optuna.exceptions.ExperimentalWarning)
+    ]
     figure = new_figure()
     ax = figure.axes[0]
     names = list(importance)[::-1]
     ax.barh(names, [importance[n] for n in names])
     ax.set_xlabel("importance (PED-ANOVA)")
-    ax.set_title("parameter importances")
+    ax.set_title("parameter importances" + (" (too few trials: not informative)" if notes else ""))
     save_figure(figure, path)
+    return notes
