@@ -154,8 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--from-trial",
         type=int,
         metavar="N",
-        help="take the design, --lr, --weight-decay, --schedule and --batch-size from trial N "
-        "of --study in --storage",
+        help="the design, rate, decay, schedule and batch size of trial N of --study",
     )
     t.add_argument("--study", metavar="NAME", help="the study of --from-trial")
     t.add_argument(

@@ -63,7 +63,7 @@ from cnn.models import DEFAULT_BUDGET, count_parameters
 from cnn.space import KERNELS, NORMS, POOLS, RESIDUALS, VIEWS, Design, parse_design
 from cnn.train import EpochMetrics, TrainConfig, train
 from reluapprox._validation import check_positive_int, fail
-from reluapprox.errors import DataError, InvalidArgument
+from reluapprox.errors import DataError, InvalidArgument, ReluApproxError
 
 if TYPE_CHECKING:
     import optuna
@@ -190,9 +190,20 @@ def config_from_params(params: dict[str, Any], settings: SearchSettings) -> Trai
     )
 
 
+def _require_optuna() -> None:
+    """Refuse, on one line, to search without Optuna installed."""
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
+        raise ReluApproxError(
+            "searching needs Optuna: pip install 'reluapprox[search]' (or pip install optuna)"
+        ) from None
+
+
 @contextlib.contextmanager
 def _quiet_optuna() -> Iterator[None]:
     """Silence Optuna's experimental-feature warnings (the heartbeat) and its info log."""
+    _require_optuna()
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -211,7 +222,9 @@ def open_storage(url: str, *, heartbeat_s: int = 60) -> optuna.storages.RDBStora
 
     Raises:
         InvalidArgument: ``url`` is not an SQLAlchemy URL of a usable database.
+        ReluApproxError: Optuna is not installed.
     """
+    _require_optuna()
     import optuna
     import sqlalchemy.exc
     import sqlalchemy.pool
