@@ -448,6 +448,8 @@ def _reason(trial: optuna.trial.FrozenTrial) -> str:
         return "no heartbeat: its worker stopped (killed) during the trial"
     if trial.state.name == "PRUNED":
         return f"pruned after epoch {attrs.get('epochs_done', '?')}"
+    if trial.state.name == "RUNNING":
+        return "running"
     return ""
 
 
@@ -550,12 +552,17 @@ def write_report(study: optuna.Study, out: str | os.PathLike[str], *, top: int =
     Files: ``trials.csv`` (every trial), ``best.md`` (the ``top`` complete trials as a
     Markdown table), ``history.png`` (validation accuracy by trial and the best so far),
     ``importance.png`` (PED-ANOVA parameter importances; written with at least two complete
-    trials) and ``accuracy-vs-parameters.png``.
+    trials) and ``accuracy-vs-parameters.png``. Running trials whose heartbeat is stale
+    (their worker was killed) are first marked failed, as the next worker would.
 
     Raises:
         DataError: The study holds no trial.
     """
+    import optuna
+
     check_positive_int("top", top)
+    with _quiet_optuna():
+        optuna.storages.fail_stale_trials(study)
     trials = study.get_trials(deepcopy=False)
     if not trials:
         raise DataError(f"study {study.study_name!r} holds no trial")
@@ -572,13 +579,15 @@ def write_report(study: optuna.Study, out: str | os.PathLike[str], *, top: int =
         (t for t in trials if t.state.name == "COMPLETE" and t.value is not None),
         key=lambda t: (-(t.value or 0.0), t.number),
     )
-    states = {s: sum(t.state.name == s for t in trials) for s in ("COMPLETE", "PRUNED", "FAIL")}
+    names = ("COMPLETE", "PRUNED", "FAIL", "RUNNING")
+    states = {s: sum(t.state.name == s for t in trials) for s in names}
     refused = sum("refused" in t.user_attrs for t in trials)
     hours = sum(float(t.user_attrs.get("seconds", 0.0)) for t in trials) / 3600
     lines = [
         f"study {study.study_name!r}: {len(trials)} trials, {states['COMPLETE']} complete, "
         f"{states['PRUNED'] - refused} pruned, {refused} refused (over budget), "
-        f"{states['FAIL']} failed; {hours:.2f} worker-hours of training",
+        f"{states['FAIL']} failed, {states['RUNNING']} running; {hours:.2f} worker-hours of "
+        "training",
         "",
         "| trial | architecture | parameters | validation accuracy | time (s) | lr | "
         "weight decay | schedule | batch |",
