@@ -1,4 +1,5 @@
-"""Command line: ``python -m cnn {archs,summary,train,reproduce,plot,evaluate,export}``.
+"""Command line: ``python -m cnn {archs,summary,train,reproduce,plot,evaluate,export,search,
+search-report}``.
 
 Exit status: 0 on success, 1 for data or checkpoint errors (a damaged or crafted
 checkpoint included), over-budget models and files that cannot be written, 2 for invalid
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     from cnn.evaluate import DEFAULT_CHECKPOINT, SPLITS
     from cnn.models import DEFAULT_BUDGET, DOCUMENTED_ARCH
     from cnn.recipes import DEFAULT_RECIPE, RECIPES
+    from cnn.search import DEFAULT_STORAGE, SearchSettings
     from cnn.train import SCHEDULES, TrainConfig
 
     defaults = TrainConfig()
@@ -147,6 +149,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument(
         "--stop-after", type=int, metavar="K", help="stop after epoch K (continue: --resume)"
+    )
+    t.add_argument(
+        "--from-trial",
+        type=int,
+        metavar="N",
+        help="the design, rate, decay, schedule and batch size of trial N of --study",
+    )
+    t.add_argument("--study", metavar="NAME", help="the study of --from-trial")
+    t.add_argument(
+        "--storage", default=DEFAULT_STORAGE, metavar="URL", help="the storage of --study"
     )
     _add_protocol_options(t, val_seed=VAL_SEED)
     _add_run_options(
@@ -220,6 +232,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="a JSON object recorded as `protocol` in DEST.json (e.g. the seeds' figures "
         "from benchmarks/cnn_seeds.py --json)",
     )
+
+    search = SearchSettings()
+    q = _sub(sub, "search", "search designs and training settings under the budget (Optuna)")
+    _add_data_options(q)
+    q.add_argument("--study", required=True, metavar="NAME", help="study name (resumed if found)")
+    q.add_argument(
+        "--storage", default=DEFAULT_STORAGE, metavar="URL", help="Optuna storage shared by workers"
+    )
+    q.add_argument("--trials", type=int, default=20, metavar="N", help="trained trials in all")
+    q.add_argument("--timeout", type=float, metavar="S", help="start no trial after S seconds")
+    q.add_argument("--budget", type=int, default=search.budget, metavar="N", help="parameters")
+    q.add_argument("--epochs", type=int, default=search.epochs, metavar="E", help="per trial")
+    q.add_argument("--seed", type=int, default=search.seed, metavar="N", help="training seed")
+    q.add_argument("--threads", type=int, default=search.threads, metavar="N", help="per worker")
+    q.add_argument(
+        "--heartbeat", type=int, default=60, metavar="S", help="heartbeat of a running trial"
+    )
+    q.add_argument(
+        "--val-size",
+        type=int,
+        default=search.val_size,
+        metavar="N",
+        help="training images held out: the objective",
+    )
+    q.add_argument(
+        "--val-seed", type=int, metavar="N", default=VAL_SEED, help="seed of the held-out split"
+    )
+    q.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    w = _sub(sub, "search-report", "best trials, trials.csv and figures of a study")
+    w.add_argument("--study", required=True, metavar="NAME", help="study name")
+    w.add_argument("--storage", default=DEFAULT_STORAGE, metavar="URL", help="Optuna storage")
+    w.add_argument("--out", type=Path, default=Path("search-report"), metavar="DIR", help="output")
+    w.add_argument("--top", type=int, default=10, metavar="N", help="rows of the table")
     return parser
 
 
@@ -275,18 +321,18 @@ def _summary(args: argparse.Namespace) -> int:
     from cnn.fold import count_stored, fold_batch_norm
     from cnn.models import (
         ARCHITECTURES,
-        build_model,
         count_parameters,
         count_statistics,
         layer_table,
     )
-    from reluapprox._validation import check_choice
+    from cnn.space import build_architecture, check_architecture
 
-    check_choice("--arch", args.arch, ARCHITECTURES)
+    check_architecture("--arch", args.arch)
     if args.budget < 1:
         raise InvalidArgument(f"--budget={args.budget!r} is invalid: expected an integer >= 1")
-    model = build_model(args.arch, budget=None)
-    print(f"architecture {args.arch}: {ARCHITECTURES[args.arch].description}")
+    model = build_architecture(args.arch, budget=None)
+    known = ARCHITECTURES.get(args.arch)
+    print(f"architecture {args.arch}: {known.description if known else 'a searched design'}")
     print(f"{'layer':<6} {'parameters':>10}  module")
     for row in layer_table(model):
         print(f"{row.name:<6} {row.n_parameters:>10}  {row.layer}")
@@ -299,13 +345,14 @@ def _summary(args: argparse.Namespace) -> int:
     folded = count_stored(fold_batch_norm(model))
     print(f"{'':<6} {folded:>10}  stored numbers of the deployable model (export --fold)")
     if total > args.budget:
-        build_model(args.arch, budget=args.budget)  # raises BudgetExceeded
+        build_architecture(args.arch, budget=args.budget)  # raises BudgetExceeded
     return 0
 
 
 def _train(args: argparse.Namespace) -> int:
     from cnn.data import FashionMNIST, validation_split
-    from cnn.models import ARCHITECTURES, build_model, count_parameters
+    from cnn.models import count_parameters
+    from cnn.space import build_architecture, check_architecture
     from cnn.train import (
         TrainConfig,
         check_batches,
@@ -313,9 +360,8 @@ def _train(args: argparse.Namespace) -> int:
         load_initial_weights,
         train,
     )
-    from reluapprox._validation import check_choice
 
-    check_choice("--arch", args.arch, ARCHITECTURES)
+    check_architecture("--arch", args.arch)
     config = TrainConfig(
         arch=args.arch,
         epochs=args.epochs,
@@ -332,11 +378,15 @@ def _train(args: argparse.Namespace) -> int:
         val_seed=args.val_seed,
         eval_test=args.eval_test,
     )
+    if args.from_trial is not None:
+        config = _trial_config(args, config)
+    elif args.study is not None:
+        raise InvalidArgument(f"--study={args.study!r} is invalid: expected only with --from-trial")
     if args.stop_after is not None and args.stop_after < 1:
         raise InvalidArgument(
             f"--stop-after={args.stop_after!r} is invalid: expected an integer >= 1"
         )
-    model = build_model(config.arch, budget=config.budget)
+    model = build_architecture(config.arch, budget=config.budget)
     check_output_dir(args.out, resume=args.resume, overwrite=args.overwrite, name="--out")
     data = _load_data(args)
     assert isinstance(data, FashionMNIST)
@@ -374,6 +424,75 @@ def _train(args: argparse.Namespace) -> int:
         f"{summary['architecture']} ({summary['n_parameters']} parameters): "
         f"{_accuracies(summary)} after {summary['epochs_done']} epochs; outputs in {args.out}"
     )
+    return 0
+
+
+def _trial_config(args: argparse.Namespace, config: Any) -> Any:
+    """``config`` with the design and training settings of trial ``--from-trial``."""
+    from cnn.search import load_study, trial_config
+
+    if args.study is None:
+        raise InvalidArgument("--from-trial needs --study NAME (the study of the trial)")
+    study = load_study(args.study, args.storage)
+    overrides = {
+        k: getattr(config, k)
+        for k in ("seed", "budget", "threads", "init_from", "precise_bn", "eval_test")
+    }
+    overrides |= {"val_size": config.val_size, "val_seed": config.val_seed}
+    return trial_config(study, args.from_trial, epochs=config.epochs, **overrides)
+
+
+def _search(args: argparse.Namespace) -> int:
+    from cnn.data import FashionMNIST
+    from cnn.search import SearchSettings, open_storage, run_search
+
+    settings = SearchSettings(
+        epochs=args.epochs,
+        budget=args.budget,
+        val_size=args.val_size,
+        val_seed=args.val_seed,
+        seed=args.seed,
+        threads=args.threads,
+    )
+    open_storage(args.storage, heartbeat_s=args.heartbeat)  # a bad URL fails before the data
+    data = _load_data(args)
+    assert isinstance(data, FashionMNIST)
+    try:
+        study = run_search(
+            study=args.study,
+            storage=args.storage,
+            data=data,
+            trials=args.trials,
+            settings=settings,
+            timeout=args.timeout,
+            heartbeat_s=args.heartbeat,
+            progress=not args.quiet,
+            echo=lambda line: print(line, flush=True),
+        )
+    except KeyboardInterrupt:
+        print(
+            f"{args.study}: interrupted; the running trial is recorded as failed, run the "
+            "same command again to continue",
+            file=sys.stderr,
+        )
+        return 130
+    best = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
+    if best:
+        top = study.best_trial
+        print(
+            f"{args.study}: best trial {top.number}, validation accuracy {top.value:.4f}, "
+            f"{top.user_attrs.get('arch')} ({top.user_attrs.get('n_parameters')} parameters)"
+        )
+    return 0
+
+
+def _search_report(args: argparse.Namespace) -> int:
+    from cnn.search import load_study, write_report
+
+    study = load_study(args.study, args.storage)
+    for line in write_report(study, args.out, top=args.top):
+        print(line)
+    print(f"wrote {args.out}/trials.csv, best.md and the figures")
     return 0
 
 
@@ -581,6 +700,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "evaluate": _evaluate,
         "plot": _plot,
         "export": _export,
+        "search": _search,
+        "search-report": _search_report,
     }
     try:
         status = handlers[args.command](args)

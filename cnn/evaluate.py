@@ -12,7 +12,8 @@ import torch
 from cnn.checkpoint import seal
 from cnn.data import FashionMNIST
 from cnn.fold import fold_batch_norm
-from cnn.models import build_model, count_parameters, count_statistics
+from cnn.models import count_parameters, count_statistics
+from cnn.space import build_architecture
 from cnn.train import CHECKPOINT_FORMAT, evaluate_tensors, load_checkpoint, normalise, save_atomic
 from reluapprox._validation import check_choice, fail
 from reluapprox.errors import DataError
@@ -61,7 +62,7 @@ def load_model(checkpoint: str | os.PathLike[str]) -> tuple[torch.nn.Module, dic
     """
     ckpt = load_checkpoint(checkpoint)
     budget = ckpt.get("config", {}).get("budget")
-    model = build_model(str(ckpt["arch"]), budget=budget)
+    model = build_architecture(str(ckpt["arch"]), budget=budget)
     folded = ckpt.get("folded", False)
     if not isinstance(folded, bool):
         raise DataError(f"checkpoint {checkpoint}: folded={folded!r} is invalid: expected a bool")
@@ -182,7 +183,7 @@ def export_weights(
     ckpt = load_checkpoint(checkpoint)
     keys = sorted(ckpt["model"])
     if folded:
-        keys = sorted(fold_batch_norm(build_model(ckpt["arch"], budget=None)).state_dict())
+        keys = sorted(fold_batch_norm(build_architecture(ckpt["arch"], budget=None)).state_dict())
     if (model_state is None and folded) or (
         model_state is not None and sorted(model_state) != keys
     ):

@@ -41,10 +41,10 @@ from cnn.models import (
     ARCHITECTURES,
     DEFAULT_ARCH,
     DEFAULT_BUDGET,
-    build_model,
     count_parameters,
     count_statistics,
 )
+from cnn.space import build_architecture, check_architecture
 from reluapprox._validation import (
     check_choice,
     check_finite_real,
@@ -296,8 +296,11 @@ def load_checkpoint(path: str | os.PathLike[str], *, training: bool = False) -> 
     p = Path(path)
     ckpt = read_checkpoint(p)
     arch = ckpt.get("arch")
-    if not isinstance(arch, str) or arch not in ARCHITECTURES:
-        raise field_error(p, "arch", arch, f"one of {sorted(ARCHITECTURES)}")
+    try:
+        check_architecture("arch", arch)
+    except ValueError:
+        expected = f"one of {sorted(ARCHITECTURES)} or a design name (cnn.space)"
+        raise field_error(p, "arch", arch, expected) from None
     config = ckpt.get("config")
     if not isinstance(config, dict) or not all(isinstance(k, str) for k in config):
         raise field_error(p, "config", config, "a dict of training settings")
@@ -588,6 +591,7 @@ def train(
     plots: bool = True,
     stop_after: int | None = None,
     overwrite: bool = False,
+    on_epoch: Callable[[EpochMetrics], None] | None = None,
 ) -> dict[str, Any]:
     """Train ``config.arch`` on ``data`` and write all outputs into ``out_dir``.
 
@@ -607,6 +611,8 @@ def train(
         overwrite: Start afresh even if ``out_dir`` holds an earlier run's checkpoint
             (without it, and without ``resume``, that is an error: see
             :func:`check_output_dir`).
+        on_epoch: Called with each epoch's metrics once its checkpoint is written; an
+            exception it raises ends the run there (the search prunes trials this way).
 
     Returns:
         The content of ``summary.json``.
@@ -625,7 +631,7 @@ def train(
     try:
         return _train(
             config, data, Path(out_dir), resume=resume, progress=progress, plots=plots,
-            stop_after=stop_after,
+            stop_after=stop_after, on_epoch=on_epoch,
         )  # fmt: skip
     finally:
         torch.set_num_threads(previous_threads)
@@ -641,6 +647,7 @@ def _train(
     progress: bool,
     plots: bool,
     stop_after: int | None,
+    on_epoch: Callable[[EpochMetrics], None] | None = None,
 ) -> dict[str, Any]:
     ckpt_path = out / "model.pt"
 
@@ -657,7 +664,7 @@ def _train(
     steps_per_epoch = len(bounds) - 1
 
     torch.manual_seed(config.seed)
-    model = build_model(config.arch, budget=config.budget)
+    model = build_architecture(config.arch, budget=config.budget)
     check_batches(model, config, n_fit)
     resuming = resume and ckpt_path.is_file()
     if config.init_from is not None and not resuming:
@@ -772,6 +779,8 @@ def _train(
             from tqdm import tqdm
 
             tqdm.write(f"epoch {epoch + 1}: {format_metrics(metrics)}")
+        if on_epoch is not None:
+            on_epoch(metrics)
 
     if not history:
         raise DataError(f"{ckpt_path} holds no finished epoch")
