@@ -66,7 +66,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--lipschitz", type=float, metavar="L", help="a Lipschitz constant of g (uniform mesh)"
     )
     parser.add_argument(
-        "--mesh", choices=("adaptive", "uniform"), default="adaptive", help="default: adaptive"
+        "--mesh",
+        choices=("adaptive", "uniform", "anisotropic"),
+        default="adaptive",
+        help="default: adaptive; anisotropic: rectangles only (long thin triangles)",
     )
     parser.add_argument(
         "--shifted",
