@@ -73,7 +73,7 @@ FloatArray = npt.NDArray[np.float64]
 _BISECTION = {
     "adaptive": "newest-vertex bisection",
     "uniform": "newest-vertex bisection",
-    "anisotropic": "bisection of the edge of largest curvature",
+    "anisotropic": "longest-edge bisection in the order of the edge curvature",
 }
 
 #: Triangles are certified against ``eps * (1 - EPS_MARGIN)`` so that ``bound < eps``.
