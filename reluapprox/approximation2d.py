@@ -9,6 +9,9 @@ For an expression ``g`` in ``x`` and ``y`` and a rectangle ``[a, b] x [c, d]``,
 elsewhere, each plus the enclosure radius of the node values), and returns the
 exact ReLU network of the piecewise-linear interpolant
 (:func:`~reluapprox.cpwl.cpwl_network`) with a certified ``bound < eps``.
+``mesh="anisotropic"`` refines by longest-edge bisection in the order of the
+curvature along the edges (:class:`~reluapprox.triangulation.EdgeMesh`) and also uses
+the edge-form bound: long thin triangles where ``g`` curves in one direction only.
 
 Examples:
     >>> from reluapprox import approximate

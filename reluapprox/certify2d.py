@@ -14,6 +14,10 @@ smaller of
   Hessian on the box, ``|(g_xx + g_yy) / 2| + sqrt(((g_xx - g_yy) / 2)**2 + g_xy**2)``
   (the largest absolute eigenvalue of a symmetric 2x2 matrix) evaluated in interval
   arithmetic;
+- the **edge-form bound** (:meth:`TriangleCertifier.anisotropic_bound`, asked for with
+  ``anisotropic=True``) from enclosures of the curvature ``d^T D^2 g d`` along the
+  three edges ``d``: it sees the triangle's extent along the curvature directions,
+  not only its size (proof on the docs page "Two dimensions");
 - the **oscillation bound** ``max(G_hi - min y_i, max y_i - G_lo)`` for the enclosure
   ``[G_lo, G_hi]`` of ``g`` on the box, valid for every ``g``: ``f`` takes its values
   in ``[min y_i, max y_i]`` on ``T`` and ``g`` in ``[G_lo, G_hi]``.

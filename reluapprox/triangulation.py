@@ -13,6 +13,9 @@ the two initial ones (Mitchell 1991; Sewell 1972).
 Vertices are exact rationals (:class:`fractions.Fraction`): midpoints of dyadic
 corners are dyadic, and their float values are exact as long as they fit 53 bits.
 
+:class:`EdgeMesh` is the anisotropic alternative: longest-edge bisection (Rivara
+1984) in an order of the edges given by the caller (the curvature along them).
+
 :func:`refine` drives the refinement with a bound per triangle: every leaf whose
 bound misses the tolerance is bisected (``mode="adaptive"``), or every leaf is
 bisected while any misses it (``mode="uniform"``), until all pass or a budget is
@@ -28,6 +31,8 @@ Examples:
     (4, (Fraction(1, 2), Fraction(1, 2)))
 
 References:
+    M.-C. Rivara, "Algorithms for refining triangular grids suitable for adaptive
+    and multigrid techniques", Int. J. Numer. Methods Eng. 20 (1984) 745-756.
     W. F. Mitchell, "Adaptive refinement for arbitrary finite-element spaces with
     hierarchical bases", J. Comput. Appl. Math. 36 (1991) 65-78. R. Stevenson, "The
     completion of locally refined simplicial partitions created by bisection",
