@@ -57,6 +57,10 @@ Point = tuple[Fraction, Fraction]
 MAX_LEVEL = 80
 
 
+#: Most propagation splits of one :meth:`EdgeMesh.bisect` (then the edge is split as is).
+MAX_PROPAGATION = 64
+
+
 def _key(i: int, j: int) -> tuple[int, int]:
     return (i, j) if i < j else (j, i)
 
@@ -155,7 +159,8 @@ class EdgeMesh:
     opposite vertex in *both* triangles that share it, after the neighbour has
     been refined until the edge is its refinement edge too (the longest-edge
     propagation path: the edges along it increase strictly, so it ends). The mesh
-    stays conforming. The attributes and :meth:`bisect` are those of
+    stays conforming (the propagation, which only serves the shapes, stops after
+    :data:`MAX_PROPAGATION` splits). The attributes and :meth:`bisect` are those of
     :class:`Triangulation` (``level`` counts the bisections of a triangle's ancestors).
 
     Args:
@@ -221,18 +226,22 @@ class EdgeMesh:
             The ids of the new triangles still in the mesh.
         """
         created: list[int] = []
-        self._split(self.refinement_edge(t), created)
+        self._split(self.refinement_edge(t), created, [MAX_PROPAGATION])
         return [s for s in created if s in self.triangles]
 
-    def _split(self, edge: tuple[int, int], created: list[int]) -> None:
-        while True:
+    def _split(self, edge: tuple[int, int], created: list[int], budget: list[int]) -> None:
+        # The propagation keeps the shapes; conformity needs none of it (both triangles
+        # of the edge are split), so it stops after MAX_PROPAGATION splits: ranks from
+        # enclosures need not decrease from an edge to its halves, unlike lengths.
+        while budget[0] > 0:
             other = next(
                 (e for s in sorted(self._edges[edge]) if (e := self.refinement_edge(s)) != edge),
                 None,
             )
             if other is None:
                 break
-            self._split(other, created)
+            budget[0] -= 1
+            self._split(other, created, budget)
         p, q = edge
         (x1, y1), (x2, y2) = self.vertices[p], self.vertices[q]
         self.vertices.append(((x1 + x2) / 2, (y1 + y2) / 2))
