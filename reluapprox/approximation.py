@@ -60,7 +60,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -75,6 +75,7 @@ from reluapprox._validation import (
 )
 from reluapprox.approximation2d import Approximation2D, approximate_2d, is_rectangle
 from reluapprox.certify import PRECISION, CellCertifier, Node, up_fraction
+from reluapprox.deep2d import DeepApproximation2D, with_depth_2d
 from reluapprox.errors import BudgetExceeded, CertificationError, InvalidArgument
 from reluapprox.expr import Target, as_target
 from reluapprox.floaterror import float_error_bound, float_format, shallow_float_errors
@@ -682,7 +683,22 @@ def approximate(
     max_neurons: int = DEFAULT_MAX_NEURONS,
     time_limit: float | None = DEFAULT_TIME_LIMIT,
     progress: Progress | None = None,
+    architecture: Literal["shallow"] = "shallow",
 ) -> Approximation2D: ...
+
+
+@overload
+def approximate(
+    g: object,
+    eps: float,
+    *,
+    domain: tuple[tuple[float, float], tuple[float, float]],
+    mesh: str = "adaptive",
+    max_neurons: int = DEFAULT_MAX_NEURONS,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    progress: Progress | None = None,
+    architecture: str,
+) -> Approximation2D | DeepApproximation2D: ...
 
 
 def approximate(
@@ -699,7 +715,7 @@ def approximate(
     value_rtol: float = VALUE_RTOL,
     progress: Progress | None = None,
     architecture: str = "shallow",
-) -> Approximation | Approximation2D:
+) -> Approximation | Approximation2D | DeepApproximation2D:
     """A shallow ReLU network ``f`` with ``max |g - f| <= res.bound < eps`` on ``domain``.
 
     Args:
@@ -738,10 +754,13 @@ def approximate(
             the shallow one, which is then built with ``max_neurons`` below the deep
             count; ``method`` says what was compared). The deep construction is
             bounded by its own limits (degree, subintervals of the remainder proof);
-            ``time_limit`` applies to the shallow one.
+            ``time_limit`` applies to the shallow one. On a rectangle ``"deep"``
+            takes polynomials in x and y (:func:`reluapprox.deep2d.approximate_deep_2d`).
 
     Returns:
-        An :class:`Approximation`.
+        An :class:`Approximation`; on a rectangle an
+        :class:`~reluapprox.approximation2d.Approximation2D` or, deep, a
+        :class:`~reluapprox.deep2d.DeepApproximation2D`.
 
     Raises:
         InvalidArgument: for a bad ``eps``, ``domain``, ``mesh``, ``max_neurons``,
@@ -762,17 +781,22 @@ def approximate(
     if is_rectangle(domain):
         if modulus is not None or lipschitz is not None or not interpolating:
             fail("domain", domain, "an interval (a, b) with modulus, lipschitz or interpolating")
-        if architecture != "shallow":  # the deep 2-D path (deep.multiply) is not wired yet
-            fail("architecture", architecture, '"shallow" for a rectangle domain')
-        return approximate_2d(
-            g,
-            eps,
-            domain=domain,
-            mesh=mesh,
-            max_neurons=max_neurons,
-            time_limit=time_limit,
-            progress=progress,
-        )
+        architecture = check_choice("architecture", architecture, ("shallow", "deep", "auto"))
+
+        def shallow_2d(limit: int) -> Approximation2D:
+            return approximate_2d(
+                g,
+                eps,
+                domain=domain,
+                mesh=mesh,
+                max_neurons=limit,
+                time_limit=time_limit,
+                progress=progress,
+            )
+
+        if architecture != "shallow":
+            return with_depth_2d(g, eps, domain, architecture, max_neurons, shallow_2d)
+        return shallow_2d(max_neurons)
     start_time = time.monotonic()
     eps = check_positive_finite("eps", eps)
     if eps < MIN_EPS:

@@ -9,6 +9,9 @@ For an expression ``g`` in ``x`` and ``y`` and a rectangle ``[a, b] x [c, d]``,
 elsewhere, each plus the enclosure radius of the node values), and returns the
 exact ReLU network of the piecewise-linear interpolant
 (:func:`~reluapprox.cpwl.cpwl_network`) with a certified ``bound < eps``.
+``mesh="anisotropic"`` refines by longest-edge bisection in the order of the
+curvature along the edges (:class:`~reluapprox.triangulation.EdgeMesh`) and also uses
+the edge-form bound: long thin triangles where ``g`` curves in one direction only.
 
 Examples:
     >>> from reluapprox import approximate
@@ -54,7 +57,7 @@ from reluapprox.cpwl import cpwl_network
 from reluapprox.errors import BudgetExceeded, InvalidExpression
 from reluapprox.expr import SYMBOL, SYMBOL_Y, _problem, _shown, parse_expression
 from reluapprox.sparse_network import SparseReluNetwork
-from reluapprox.triangulation import Point, Triangulation, refine
+from reluapprox.triangulation import EdgeMesh, Point, Triangulation, refine
 
 __all__ = [
     "Approximation2D",
@@ -68,6 +71,13 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+#: How each kind of mesh is refined.
+_BISECTION = {
+    "adaptive": "newest-vertex bisection",
+    "uniform": "newest-vertex bisection",
+    "anisotropic": "longest-edge bisection in the order of the edge curvature",
+}
 
 #: Triangles are certified against ``eps * (1 - EPS_MARGIN)`` so that ``bound < eps``.
 EPS_MARGIN = 1e-9
@@ -130,7 +140,7 @@ class Approximation2D:
         method: how the bound was obtained, in one line.
         eps: the requested tolerance.
         domain: ``((a, b), (c, d))`` (floats).
-        mesh: ``"adaptive"`` or ``"uniform"``.
+        mesh: ``"adaptive"``, ``"uniform"`` or ``"anisotropic"``.
         vertices: the vertices of the triangulation (exact).
         triangles: the triangles, as vertex index triples.
         values: the node values ``f(v)`` (exact), one per vertex.
@@ -268,6 +278,7 @@ def certified_triangulation(
     deadline: float | None = None,
     time_limit: float | None = None,
     progress: Callable[[float, int], None] | None = None,
+    edge_bound: bool = False,
 ) -> CertifiedMesh:
     """The certified mesh of :func:`approximate_2d`, without the network.
 
@@ -275,15 +286,30 @@ def certified_triangulation(
         expr: ``g``, as returned by :func:`parse_target_2d`.
         eps: the tolerance (checked by the caller).
         rectangle: ``((a, b), (c, d))`` (checked by the caller).
-        mesh: ``"adaptive"`` or ``"uniform"``.
+        mesh: ``"adaptive"``, ``"uniform"`` or ``"anisotropic"``.
         max_triangles: refuse beyond this many triangles.
         deadline: ``time.monotonic()`` value to stop at.
         time_limit: for messages.
         progress: see :func:`~reluapprox.triangulation.refine`.
+        edge_bound: also use the edge-form bound
+            (:meth:`~reluapprox.certify2d.TriangleCertifier.anisotropic_bound`) on the
+            newest-vertex meshes (always used by ``"anisotropic"``).
     """
     (a, b), (c, d) = rectangle
     certifier = TriangleCertifier(expr)
-    triangulation = Triangulation((Fraction(a), Fraction(b)), (Fraction(c), Fraction(d)))
+    xs, ys = (Fraction(a), Fraction(b)), (Fraction(c), Fraction(d))
+    ranks: dict[tuple[int, int], Any] = {}
+    triangulation: Triangulation | EdgeMesh
+    if mesh == "anisotropic":
+        edge_mesh = EdgeMesh(
+            xs,
+            ys,
+            lambda p, q: _edge_rank(edge_mesh, certifier, ranks, p, q),
+            anti_diagonal=_anti_diagonal(certifier, xs, ys),
+        )
+        triangulation = edge_mesh
+    else:
+        triangulation = Triangulation(xs, ys)
     nodes: dict[int, Node2D] = {}
 
     def node(v: int) -> Node2D:
@@ -294,16 +320,23 @@ def certified_triangulation(
     tau = eps * (1 - EPS_MARGIN)
 
     def bound(t: int) -> tuple[float | None, str]:
-        corners = triangulation.triangles[t]
-        return certifier.triangle_bound(
-            triangulation.points(t), [node(v) for v in corners], target=tau
-        )
+        points = triangulation.points(t)
+        values = [node(v) for v in triangulation.triangles[t]]
+        if mesh != "anisotropic" and not edge_bound:
+            return certifier.triangle_bound(points, values, target=tau)
+        edge = certifier.anisotropic_bound(points, values)
+        if edge is not None and edge[0] <= tau:
+            return edge[0], "edge"
+        value, how = certifier.triangle_bound(points, values, target=tau)
+        if edge is not None and (value is None or edge[0] < value):
+            return edge[0], "edge"
+        return value, how
 
     found = refine(
         triangulation,
         bound,
         tau,
-        mode=mesh,
+        mode="adaptive" if mesh == "anisotropic" else mesh,
         max_triangles=max_triangles,
         deadline=deadline,
         time_limit=time_limit,
@@ -320,6 +353,35 @@ def certified_triangulation(
         kinds=dict(Counter(found[t][1] for t in ids)),
         radius=max(node(v).radius for v in range(len(vertices))),
     )
+
+
+def _edge_rank(
+    mesh: EdgeMesh, certifier: TriangleCertifier, ranks: dict[tuple[int, int], Any], p: int, q: int
+) -> Any:
+    """The rank of the edge ``p q`` for :class:`~reluapprox.triangulation.EdgeMesh`: a bound
+    of ``|e^T D^2 g e|`` on the edge where ``g`` is proved smooth there, after the edges
+    where it is not (ranked by length); ties by length, then by the vertex indices."""
+    edge = (min(p, q), max(p, q))
+    if edge not in ranks:
+        (x1, y1), (x2, y2) = mesh.vertices[p], mesh.vertices[q]
+        length = (x1 - x2) ** 2 + (y1 - y2) ** 2
+        curvature = certifier.edge_curvature(mesh.vertices[p], mesh.vertices[q])
+        ranks[edge] = (
+            (0, curvature, length, edge) if curvature is not None else (1, length, length, edge)
+        )
+    return ranks[edge]
+
+
+def _anti_diagonal(
+    certifier: TriangleCertifier, xs: tuple[Fraction, Fraction], ys: tuple[Fraction, Fraction]
+) -> bool:
+    """Whether ``g`` is proved to curve less along the anti-diagonal of the rectangle."""
+    (a, b), (c, d) = xs, ys
+    along = certifier.edge_forms([(a, c), (b, d), (a, d)])
+    across = certifier.edge_forms([(a, d), (b, c), (a, c)])
+    if along is None or across is None:
+        return False
+    return max(map(abs, across[0])) < max(map(abs, along[0]))
 
 
 def approximate_2d(
@@ -339,8 +401,11 @@ def approximate_2d(
             and ``y``.
         eps: the tolerance, a finite number > 0.
         domain: ``((a, b), (c, d))``, the rectangle ``[a, b] x [c, d]``.
-        mesh: ``"adaptive"`` (bisect where the bound misses ``eps``) or
-            ``"uniform"`` (bisect everywhere while it misses anywhere).
+        mesh: ``"adaptive"`` (newest-vertex bisection where the bound misses
+            ``eps``), ``"uniform"`` (bisect everywhere while it misses anywhere) or
+            ``"anisotropic"`` (longest-edge bisection in the order of the curvature
+            ``|e^T D^2 g e|`` along each edge, certified by the edge-form bound too:
+            long thin triangles where ``g`` curves in one direction).
         max_neurons: the largest number of triangles of the mesh and of hidden
             neurons of the network.
         time_limit: seconds of work before giving up (``None``: no limit).
@@ -362,7 +427,7 @@ def approximate_2d(
     assert isinstance(domain, Sequence)
     (a, b) = check_interval("domain[0]", domain[0])
     (c, d) = check_interval("domain[1]", domain[1])
-    mesh = check_choice("mesh", mesh, ("adaptive", "uniform"))
+    mesh = check_choice("mesh", mesh, ("adaptive", "uniform", "anisotropic"))
     max_neurons = check_positive_int("max_neurons", max_neurons)
     if time_limit is not None:
         time_limit = check_positive_finite("time_limit", time_limit)
@@ -394,11 +459,15 @@ def approximate_2d(
             "or eps"
         )
     bounds = built.bounds
-    names = {"C2": "r^2/2 ||D^2 g||_2", "oscillation": "oscillation"}
+    names = {
+        "C2": "r^2/2 ||D^2 g||_2",
+        "edge": "edge forms e^T D^2 g e",
+        "oscillation": "oscillation",
+    }
     per = ", ".join(f"{names[k]} on {n} triangles" for k, n in sorted(built.kinds.items()))
     radius = built.radius
     method = (
-        f"certified: {mesh} triangulation (newest-vertex bisection), interval arithmetic "
+        f"certified: {mesh} triangulation ({_BISECTION[mesh]}), interval arithmetic "
         f"(mpmath, {PRECISION} bits); per triangle {per}; node-value radius <= "
         f"{radius:.2g} included"
     )

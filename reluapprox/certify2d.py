@@ -14,6 +14,10 @@ smaller of
   Hessian on the box, ``|(g_xx + g_yy) / 2| + sqrt(((g_xx - g_yy) / 2)**2 + g_xy**2)``
   (the largest absolute eigenvalue of a symmetric 2x2 matrix) evaluated in interval
   arithmetic;
+- the **edge-form bound** (:meth:`TriangleCertifier.anisotropic_bound`, asked for with
+  ``anisotropic=True``) from enclosures of the curvature ``d^T D^2 g d`` along the
+  three edges ``d``: it sees the triangle's extent along the curvature directions,
+  not only its size (proof on the docs page "Two dimensions");
 - the **oscillation bound** ``max(G_hi - min y_i, max y_i - G_lo)`` for the enclosure
   ``[G_lo, G_hi]`` of ``g`` on the box, valid for every ``g``: ``f`` takes its values
   in ``[min y_i, max y_i]`` on ``T`` and ``g`` in ``[G_lo, G_hi]``.
@@ -55,6 +59,7 @@ from mpmath.libmp import libmpi
 from reluapprox.certify import (
     EXTENSION_RADIUS,
     PRECISION,
+    Enclosure,
     Interval,
     NotSmooth,
     _abs_upper,
@@ -70,7 +75,13 @@ from reluapprox.certify import (
 from reluapprox.errors import EvaluationError, InvalidExpression
 from reluapprox.expr import SYMBOL, SYMBOL_Y
 
-__all__ = ["Node2D", "TriangleCertifier", "enclosing_radius_squared"]
+__all__ = [
+    "PAIRS",
+    "Node2D",
+    "TriangleCertifier",
+    "enclosing_radius_squared",
+    "simplex_max",
+]
 
 Point = tuple[Fraction, Fraction]
 Box = tuple[Interval, Interval]
@@ -100,6 +111,69 @@ def enclosing_radius_squared(triangle: Sequence[Point]) -> Fraction:
         return sides[2] / 4
     cross = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
     return sides[0] * sides[1] * sides[2] / (4 * cross * cross)
+
+
+#: The vertex pairs of a triangle, in the order of :meth:`TriangleCertifier.edge_forms`.
+PAIRS = ((0, 1), (0, 2), (1, 2))
+
+#: Symbols of the edge vector in the compiled edge form ``e^T D^2 g e``.
+_EX, _EY = sp.Symbol("ex", real=True), sp.Symbol("ey", real=True)
+
+
+def _compile_edge_form(expr: sp.Expr) -> Enclosure | None:
+    """``(x, y, ex, ey) -> e^T D^2 g(x, y) e``, factored by sympy so that interval
+    arithmetic keeps cancellations such as ``(ex + ey)**2 exp(x + y)``."""
+    x, y = SYMBOL, SYMBOL_Y
+    form = (
+        _EX**2 * sp.diff(expr, x, x)
+        + 2 * _EX * _EY * sp.diff(expr, x, y)
+        + _EY**2 * sp.diff(expr, y, y)
+    )
+    try:
+        form = sp.factor(form)
+    except (sp.PolynomialError, sp.CoercionFailed, NotImplementedError):
+        form = sp.factor_terms(form)
+    try:
+        return compile_enclosure(form, smooth=True, symbol=(x, y, _EX, _EY))
+    except InvalidExpression:
+        return None
+
+
+def simplex_max(c: Sequence[Fraction]) -> Fraction:
+    """``max F`` over the simplex ``lambda >= 0, sum lambda = 1`` for
+    ``F = c01 l0 l1 + c02 l0 l2 + c12 l1 l2`` (``c`` in the order of :data:`PAIRS`), exactly.
+
+    Candidates: the vertices (0), the middle of each edge (``c_ij / 4``) and the
+    interior critical point ``C lambda = mu 1`` (where ``F = mu / 2``).
+
+    Examples:
+        >>> simplex_max([Fraction(1), Fraction(1), Fraction(1)])  # at the centroid
+        Fraction(1, 3)
+        >>> simplex_max([Fraction(0), Fraction(0), Fraction(-2)])
+        Fraction(0, 1)
+    """
+    c01, c02, c12 = c
+    best = max(Fraction(0), c01 / 4, c02 / 4, c12 / 4)
+    # unknowns l0, l1, l2, mu: rows of C lambda - mu 1 = 0 and sum lambda = 1
+    rows = [
+        [Fraction(0), c01, c02, Fraction(-1), Fraction(0)],
+        [c01, Fraction(0), c12, Fraction(-1), Fraction(0)],
+        [c02, c12, Fraction(0), Fraction(-1), Fraction(0)],
+        [Fraction(1), Fraction(1), Fraction(1), Fraction(0), Fraction(1)],
+    ]
+    for col in range(4):
+        pivot = next((r for r in range(col, 4) if rows[r][col] != 0), None)
+        if pivot is None:
+            return best  # singular: the critical points reach the boundary
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        for r in range(4):
+            if r != col and rows[r][col] != 0:
+                factor = rows[r][col] / rows[col][col]
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[col], strict=True)]
+    solution = [rows[k][4] / rows[k][k] for k in range(4)]
+    if all(v >= 0 for v in solution[:3]):
+        best = max(best, solution[3] / 2)
+    return best
 
 
 def _box(points: Sequence[Point]) -> Box:
@@ -145,6 +219,7 @@ class TriangleCertifier:
             ]
         except InvalidExpression:
             self._hessian = []
+        self._edge_form = _compile_edge_form(expr) if self._hessian else None
 
     def node(self, x: Fraction, y: Fraction) -> Node2D:
         """A node value at ``(x, y)``; where ``g`` is undefined there, the value of its
@@ -221,15 +296,79 @@ class TriangleCertifier:
         values = [n.fraction for n in nodes]
         return up_fraction(max(hi - min(values), max(values) - lo, Fraction(0)))
 
+    def edge_forms(self, triangle: Sequence[Point]) -> list[tuple[Fraction, Fraction]] | None:
+        """Enclosures ``[lo, hi]`` of ``Q_ij(xi) = (v_i - v_j)^T D^2 g(xi) (v_i - v_j)`` over
+        the bounding box, for the pairs ``(0, 1), (0, 2), (1, 2)``; ``None`` where ``g`` is
+        not proved analytic there."""
+        if self._edge_form is None:
+            return None
+        box = _box(triangle)
+        out: list[tuple[Fraction, Fraction]] = []
+        try:
+            self._smooth(box)  # type: ignore[arg-type]
+            for i, j in PAIRS:
+                ex, ey = (triangle[i][k] - triangle[j][k] for k in (0, 1))
+                q = self._edge_form((*box, _point(ex), _point(ey)))  # type: ignore[arg-type]
+                lo, hi = _bounded_fraction(q[0], up=False), _bounded_fraction(q[1], up=True)
+                if lo is None or hi is None:
+                    return None
+                out.append((lo, hi))
+        except (NotSmooth, _Undefined):
+            return None
+        return out
+
+    def edge_curvature(self, p: Point, q: Point) -> Fraction | None:
+        """An upper bound of ``|e^T D^2 g e|`` on the segment ``[p, q]`` (``e = q - p``),
+        or ``None`` where ``g`` is not proved analytic on its bounding box."""
+        if self._edge_form is None:
+            return None
+        box = _box([p, q])
+        try:
+            self._smooth(box)  # type: ignore[arg-type]
+            form = self._edge_form((*box, _point(q[0] - p[0]), _point(q[1] - p[1])))  # type: ignore[arg-type]
+        except (NotSmooth, _Undefined):
+            return None
+        upper = _abs_upper(form)
+        return None if upper is None else _bounded_fraction(upper, up=True)
+
+    def anisotropic_bound(
+        self, triangle: Sequence[Point], nodes: Sequence[Node2D]
+    ) -> tuple[float, list[tuple[Fraction, Fraction]]] | None:
+        """``max(sup F_u, sup F_w) + max rho_i`` with ``u = (q + 3 r) / 2``,
+        ``w = (-q + 3 r) / 2`` for the midpoints ``q`` and radii ``r`` of
+        :meth:`edge_forms` (rounded up), and the edge forms; ``None`` where not smooth."""
+        forms = self.edge_forms(triangle)
+        if forms is None:
+            return None
+        mids = [(lo + hi) / 2 for lo, hi in forms]
+        rads = [(hi - lo) / 2 for lo, hi in forms]
+        worst = max(
+            simplex_max([(q + 3 * r) / 2 for q, r in zip(mids, rads, strict=True)]),
+            simplex_max([(-q + 3 * r) / 2 for q, r in zip(mids, rads, strict=True)]),
+        )
+        return up_fraction(worst + Fraction(max(n.radius for n in nodes))), forms
+
     def triangle_bound(
-        self, triangle: Sequence[Point], nodes: Sequence[Node2D], *, target: float | None = None
+        self,
+        triangle: Sequence[Point],
+        nodes: Sequence[Node2D],
+        *,
+        target: float | None = None,
+        anisotropic: bool = False,
     ) -> tuple[float | None, str]:
         """A proved upper bound of ``sup_T |g - f|`` and how it was found.
 
-        The C^2 bound is tried first (returned at once when at most ``target``),
-        then the oscillation bound; the smaller is returned, or ``(None, reason)``.
+        With ``anisotropic``, the edge-form bound (:meth:`anisotropic_bound`) is tried
+        first; then the C^2 bound, then the oscillation bound, each returned at once
+        when at most ``target``; else the smallest is returned, or ``(None, reason)``.
         """
         found: list[tuple[float, str]] = []
+        if anisotropic:
+            aniso = self.anisotropic_bound(triangle, nodes)
+            if aniso is not None:
+                if target is not None and aniso[0] <= target:
+                    return aniso[0], "edge"
+                found.append((aniso[0], "edge"))
         c2 = self.c2_bound(triangle, nodes)
         if c2 is not None:
             if target is not None and c2 <= target:

@@ -13,6 +13,9 @@ the two initial ones (Mitchell 1991; Sewell 1972).
 Vertices are exact rationals (:class:`fractions.Fraction`): midpoints of dyadic
 corners are dyadic, and their float values are exact as long as they fit 53 bits.
 
+:class:`EdgeMesh` is the anisotropic alternative: longest-edge bisection (Rivara
+1984) in an order of the edges given by the caller (the curvature along them).
+
 :func:`refine` drives the refinement with a bound per triangle: every leaf whose
 bound misses the tolerance is bisected (``mode="adaptive"``), or every leaf is
 bisected while any misses it (``mode="uniform"``), until all pass or a budget is
@@ -28,6 +31,8 @@ Examples:
     (4, (Fraction(1, 2), Fraction(1, 2)))
 
 References:
+    M.-C. Rivara, "Algorithms for refining triangular grids suitable for adaptive
+    and multigrid techniques", Int. J. Numer. Methods Eng. 20 (1984) 745-756.
     W. F. Mitchell, "Adaptive refinement for arbitrary finite-element spaces with
     hierarchical bases", J. Comput. Appl. Math. 36 (1991) 65-78. R. Stevenson, "The
     completion of locally refined simplicial partitions created by bisection",
@@ -39,16 +44,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 from reluapprox.errors import BudgetExceeded, CertificationError
 
-__all__ = ["MAX_LEVEL", "Point", "Triangulation", "refine"]
+__all__ = ["MAX_LEVEL", "EdgeMesh", "Point", "Triangulation", "refine"]
 
 Point = tuple[Fraction, Fraction]
 
 #: Deepest bisection level (about 2**-40 times the rectangle's side): a triangle that
 #: still misses the tolerance there is refused (``g`` jumps, or is not certifiable).
 MAX_LEVEL = 80
+
+
+#: Most propagation splits of one :meth:`EdgeMesh.bisect` (then the edge is split as is).
+MAX_PROPAGATION = 64
 
 
 def _key(i: int, j: int) -> tuple[int, int]:
@@ -137,12 +147,121 @@ class Triangulation:
             created.append(self._add((m, q_s, apex), level))
 
 
+class EdgeMesh:
+    """A conforming triangulation of ``[a, b] x [c, d]`` refined by longest-edge bisection
+    in a given order of the edges (Rivara's algorithm).
+
+    ``edge_key(p, q)`` ranks the edges (a larger key is "longer"; the anisotropic
+    refinement ranks an edge ``e`` by a bound of ``|e^T D^2 g e|`` on it, so that
+    edges across the curvature are split first and triangles grow long and thin
+    where ``g`` curves in one direction only); each triangle's *refinement edge* is
+    its largest. Bisecting a triangle joins the midpoint of that edge to the
+    opposite vertex in *both* triangles that share it, after the neighbour has
+    been refined until the edge is its refinement edge too (the longest-edge
+    propagation path: the edges along it increase strictly, so it ends). The mesh
+    stays conforming (the propagation, which only serves the shapes, stops after
+    :data:`MAX_PROPAGATION` splits). The attributes and :meth:`bisect` are those of
+    :class:`Triangulation` (``level`` counts the bisections of a triangle's ancestors).
+
+    Args:
+        xs: ``(a, b)``.
+        ys: ``(c, d)``.
+        edge_key: the rank of the edge between two vertex indices (symmetric,
+            comparable, distinct edges of a triangle ranked differently).
+        anti_diagonal: start from the diagonal ``(a, d) - (b, c)`` instead of
+            ``(a, c) - (b, d)``.
+
+    Examples:
+        >>> from fractions import Fraction as F
+        >>> def length(p, q):
+        ...     (x1, y1), (x2, y2) = mesh.vertices[p], mesh.vertices[q]
+        ...     return ((x1 - x2) ** 2 + (y1 - y2) ** 2, min(p, q), max(p, q))
+        >>> mesh = EdgeMesh((F(0), F(2)), (F(0), F(1)), length)
+        >>> mesh.bisect(0), mesh.vertices[-1]  # the diagonal, in both triangles
+        ([2, 3, 4, 5], (Fraction(1, 1), Fraction(1, 2)))
+    """
+
+    def __init__(
+        self,
+        xs: tuple[Fraction, Fraction],
+        ys: tuple[Fraction, Fraction],
+        edge_key: Callable[[int, int], Any],
+        *,
+        anti_diagonal: bool = False,
+    ) -> None:
+        (a, b), (c, d) = xs, ys
+        self.vertices: list[Point] = [(a, c), (b, c), (b, d), (a, d)]
+        self.triangles: dict[int, tuple[int, int, int]] = {}
+        self.level: dict[int, int] = {}
+        self._edges: dict[tuple[int, int], set[int]] = {}
+        self._next = 0
+        self._edge_key = edge_key
+        for tri in ((0, 1, 3), (1, 2, 3)) if anti_diagonal else ((0, 1, 2), (0, 2, 3)):
+            self._add(tri, 0)
+
+    def _add(self, triangle: tuple[int, int, int], level: int) -> int:
+        t = self._next
+        self._next += 1
+        self.triangles[t] = triangle
+        self.level[t] = level
+        i, j, k = triangle
+        for edge in (_key(i, j), _key(i, k), _key(j, k)):
+            self._edges.setdefault(edge, set()).add(t)
+        return t
+
+    def points(self, t: int) -> tuple[Point, Point, Point]:
+        """The three vertices of triangle ``t``."""
+        i, j, k = self.triangles[t]
+        return self.vertices[i], self.vertices[j], self.vertices[k]
+
+    def refinement_edge(self, t: int) -> tuple[int, int]:
+        """The largest edge of triangle ``t`` by ``edge_key``."""
+        i, j, k = self.triangles[t]
+        return max((_key(i, j), _key(i, k), _key(j, k)), key=lambda e: self._edge_key(*e))
+
+    def bisect(self, t: int) -> list[int]:
+        """Bisect triangle ``t`` at its refinement edge, and what keeps the mesh conforming.
+
+        Returns:
+            The ids of the new triangles still in the mesh.
+        """
+        created: list[int] = []
+        self._split(self.refinement_edge(t), created, [MAX_PROPAGATION])
+        return [s for s in created if s in self.triangles]
+
+    def _split(self, edge: tuple[int, int], created: list[int], budget: list[int]) -> None:
+        # The propagation keeps the shapes; conformity needs none of it (both triangles
+        # of the edge are split), so it stops after MAX_PROPAGATION splits: ranks from
+        # enclosures need not decrease from an edge to its halves, unlike lengths.
+        while budget[0] > 0:
+            other = next(
+                (e for s in sorted(self._edges[edge]) if (e := self.refinement_edge(s)) != edge),
+                None,
+            )
+            if other is None:
+                break
+            budget[0] -= 1
+            self._split(other, created, budget)
+        p, q = edge
+        (x1, y1), (x2, y2) = self.vertices[p], self.vertices[q]
+        self.vertices.append(((x1 + x2) / 2, (y1 + y2) / 2))
+        m = len(self.vertices) - 1
+        for s in sorted(self._edges.pop(edge)):
+            tri = self.triangles.pop(s)
+            level = self.level.pop(s) + 1
+            (r,) = set(tri) - {p, q}
+            for side in (_key(p, r), _key(q, r)):
+                self._edges[side].discard(s)
+            created.append(self._add((p, m, r), level))
+            created.append(self._add((m, q, r), level))
+
+
 Bound = Callable[[int], tuple[float | None, str]]
 Progress = Callable[[float, int], None]
 
 
 def refine(
-    mesh: Triangulation,
+    mesh: Triangulation | EdgeMesh,
     bound: Bound,
     tau: float,
     *,

@@ -43,3 +43,24 @@ def test_bad_domains_are_refused(
 ) -> None:
     assert main(["approximate", "x*y", "--eps", "1e-2", *extra]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_deep_polynomial_on_a_rectangle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_json = tmp_path / "deep.json"
+    args = ["approximate", "x*y", "--eps", "1e-10", "--domain", "0", "1", "0", "1"]
+    assert main([*args, "--architecture", "deep", "--json", str(out_json)]) == 0
+    out = capsys.readouterr().out
+    assert "neurons:   67 (widths 2-" in out
+    assert json.loads(out_json.read_text())["mesh"] == "deep"
+    assert main([*args, "--architecture", "deep", "--plot", str(tmp_path / "f.png")]) == 2
+    assert "no --plot with --architecture deep" in capsys.readouterr().err
+    bad = ["approximate", "sin(x)*y", "--eps", "1e-3", "--domain", "0", "1", "0", "1"]
+    assert main([*bad, "--architecture", "deep"]) == 2
+    assert "architecture='deep' is invalid" in capsys.readouterr().err
+
+
+def test_anisotropic_mesh(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["approximate", "exp(x + y)", "--eps", "1e-2", "--domain", "0", "1", "0", "1"]
+    assert main([*args, "--mesh", "anisotropic"]) == 0
+    out = capsys.readouterr().out
+    assert "anisotropic triangulation (longest-edge bisection" in out

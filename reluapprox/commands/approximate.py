@@ -13,7 +13,7 @@ from reluapprox.approximation import (
     approximate,
     plot_approximation,
 )
-from reluapprox.approximation2d import approximate_2d, plot_approximation_2d
+from reluapprox.approximation2d import Approximation2D, plot_approximation_2d
 from reluapprox.commands._output import (
     check_file_path,
     check_plot_path,
@@ -66,7 +66,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--lipschitz", type=float, metavar="L", help="a Lipschitz constant of g (uniform mesh)"
     )
     parser.add_argument(
-        "--mesh", choices=("adaptive", "uniform"), default="adaptive", help="default: adaptive"
+        "--mesh",
+        choices=("adaptive", "uniform", "anisotropic"),
+        default="adaptive",
+        help="default: adaptive; anisotropic: rectangles only (long thin triangles)",
     )
     parser.add_argument(
         "--shifted",
@@ -169,9 +172,11 @@ def run(args: argparse.Namespace) -> int:
 def _run_2d(args: argparse.Namespace, progress: ProgressBar | None) -> int:
     if args.lipschitz is not None or args.shifted:
         fail("--domain", args.domain, "an interval A B with --lipschitz or --shifted")
+    if args.architecture == "deep" and args.plot is not None:
+        fail("--plot", args.plot, "no --plot with --architecture deep on a rectangle (no mesh)")
     a, b, c, d = args.domain
     try:
-        res = approximate_2d(
+        res = approximate(
             args.expr,
             args.eps,
             domain=((a, b), (c, d)),
@@ -179,11 +184,23 @@ def _run_2d(args: argparse.Namespace, progress: ProgressBar | None) -> int:
             max_neurons=args.max_neurons,
             time_limit=args.time_limit,
             progress=progress,
+            architecture=args.architecture,
         )
     finally:
         if progress is not None:
             sys.stderr.write("\r" + " " * 50 + "\r")
     print(f"g:         {res.expr} on [{a:g}, {b:g}] x [{c:g}, {d:g}]")
+    if not isinstance(res, Approximation2D):  # a deep network for a polynomial
+        if args.plot is not None:
+            fail("--plot", args.plot, "no --plot with a deep 2-D network (there is no mesh)")
+        print(f"neurons:   {res.n_neurons} (widths {'-'.join(map(str, res.network.widths))})")
+        print(f"bound:     {res.bound:.6g}  (max |g - f| <= bound < eps = {res.eps:g})")
+        print(f"certified: {res.certified}")
+        print(f"method:    {res.method}")
+        print(f"time:      {res.seconds:.2f} s")
+        if args.json is not None:
+            print(f"wrote {write_json('--json', args.json, res.to_dict())}")
+        return 0
     print(f"triangles: {res.n_triangles} ({len(res.vertices)} vertices)")
     print(f"neurons:   {res.n_neurons} (widths {'-'.join(map(str, res.network.widths))})")
     print(f"bound:     {res.bound:.6g}  (max |g - f| <= bound < eps = {res.eps:g})")

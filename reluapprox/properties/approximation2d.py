@@ -79,6 +79,31 @@ def bound_holds(instance: Instance) -> float:
     return check(res, eps)
 
 
+@register(
+    "approximation2d.anisotropic_bound_holds",
+    "as approximation2d.bound_holds, with mesh='anisotropic' (longest-edge bisection in the "
+    "order of the edge curvature, certified by the edge-form bound too)",
+    _instances,
+)
+def anisotropic_bound_holds(instance: Instance) -> float:
+    u, v, how, (a, b, c, d), exponent = instance
+    scale = max(u.sup_norm, 1.0) * (max(v.sup_norm, 1.0) if how == "product" else 1.0)
+    eps = 10.0**exponent * scale
+    domain = ((float(a), float(b)), (float(c), float(d)))
+    try:
+        res = approximate_2d(
+            target(u, v, how),
+            eps,
+            domain=domain,
+            mesh="anisotropic",
+            max_neurons=MAX_NEURONS,
+            time_limit=TIME_LIMIT,
+        )
+    except BudgetExceeded:
+        return 0.0  # an honest refusal within the budget
+    return check(res, eps)
+
+
 def check(res: Any, eps: float) -> float:
     """Raise AssertionError unless ``res`` is certified below ``eps`` and no sample exceeds it."""
     assert res.certified, f"not certified: {res.method}"
@@ -89,3 +114,90 @@ def check(res: Any, eps: float) -> float:
     observed = max_error_mp_2d(res, grid=9, random_points=20)
     assert observed <= res.bound, f"observed {observed!r} > bound {res.bound!r} ({res.method})"
     return observed / res.bound if res.bound > 0 else 0.0
+
+
+Polynomial2D = tuple[dict[tuple[int, int], Fraction], tuple[Fraction, ...], float]
+
+
+@st.composite
+def _polynomials(draw: st.DrawFn) -> Polynomial2D:
+    monomials = draw(
+        st.dictionaries(
+            st.tuples(st.integers(0, 3), st.integers(0, 3)),
+            st.builds(Fraction, st.integers(-6, 6).filter(bool), st.sampled_from([1, 2, 3, 4])),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    a = Fraction(draw(st.integers(-8, 4)), 4)
+    b = a + Fraction(draw(st.integers(1, 8)), 4)
+    c = Fraction(draw(st.integers(-8, 4)), 4)
+    d = c + Fraction(draw(st.integers(1, 8)), 4)
+    return monomials, (a, b, c, d), draw(st.floats(-7.0, -2.0))
+
+
+def polynomial_value(
+    monomials: dict[tuple[int, int], Fraction], x: Fraction, y: Fraction
+) -> Fraction:
+    """``sum c x**i y**j``, exactly."""
+    return sum((c * x**i * y**j for (i, j), c in monomials.items()), Fraction(0))
+
+
+@register(
+    "approximation2d.deep_polynomial_bound_holds",
+    "for random polynomials sum c x**i y**j (up to 4 monomials, i, j <= 3, rational c) on "
+    "random rectangles, approximate(p, eps, domain, architecture='deep') is certified with "
+    "bound < eps, and |p - f| <= the exact bound at a 9 x 9 grid and 20 random rational "
+    "points (p and the network evaluated exactly)",
+    _polynomials,
+)
+def deep_polynomial_bound_holds(instance: Polynomial2D) -> float:
+    from reluapprox.deep2d import approximate_deep_2d
+
+    monomials, (a, b, c, d), exponent = instance
+    x, y = sp.Symbol("x"), sp.Symbol("y")
+    expr = sum(
+        (sp.Rational(q.numerator, q.denominator) * x**i * y**j for (i, j), q in monomials.items()),
+        sp.Integer(0),
+    )
+    scale = sum(
+        abs(q) * max(abs(a), abs(b)) ** i * max(abs(c), abs(d)) ** j
+        for (i, j), q in monomials.items()
+    )
+    eps = 10.0**exponent * max(1.0, float(scale))
+    try:
+        res = approximate_deep_2d(expr, eps, domain=((float(a), float(b)), (float(c), float(d))))
+    except BudgetExceeded:
+        return 0.0  # eps too small for the schedules: an honest refusal
+    return check_deep(res, monomials, eps)
+
+
+def check_deep(
+    res: Any, monomials: dict[tuple[int, int], Fraction], eps: float, *, seed: int = 0
+) -> float:
+    """Raise AssertionError unless the deep result is certified below ``eps`` and no
+    sample (exact arithmetic) exceeds its exact bound; returns the observed ratio."""
+    import random
+
+    assert res.certified, f"not certified: {res.method}"
+    assert res.exact_bound <= Fraction(res.bound) < Fraction(eps), (
+        f"bound {res.bound!r} vs eps {eps!r}"
+    )
+    (a, b), (c, d) = ((Fraction(lo), Fraction(hi)) for lo, hi in res.domain)
+    points = [(a + (b - a) * i / 8, c + (d - c) * j / 8) for i in range(9) for j in range(9)]
+    rng = random.Random(seed)
+    points += [
+        (
+            a + (b - a) * Fraction(rng.randrange(2**20 + 1), 2**20),
+            c + (d - c) * Fraction(rng.randrange(2**20 + 1), 2**20),
+        )
+        for _ in range(20)
+    ]
+    worst = max(
+        abs(res.network.exact([px, py])[0] - polynomial_value(monomials, px, py))
+        for px, py in points
+    )
+    assert worst <= res.exact_bound, (
+        f"observed {float(worst)!r} > bound {float(res.exact_bound)!r} ({res.method})"
+    )
+    return float(worst / res.exact_bound) if res.exact_bound > 0 else 0.0

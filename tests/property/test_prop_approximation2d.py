@@ -26,3 +26,6 @@ def test_check_fails_when_the_bound_is_too_small() -> None:
     shifted = dataclasses.replace(res, values=tuple(y + 1 for y in res.values))
     with pytest.raises(AssertionError, match=r"network != node value"):
         approximation2d.check(shifted, 5e-2)
+
+
+test_anisotropic_bound_holds = hypothesis_test("approximation2d.anisotropic_bound_holds")
