@@ -120,6 +120,10 @@ PAIRS = ((0, 1), (0, 2), (1, 2))
 _EX, _EY = sp.Symbol("ex", real=True), sp.Symbol("ey", real=True)
 
 
+#: The largest edge form (in sympy operations) that is factored before it is compiled.
+FACTOR_MAX_OPS = 30
+
+
 def _compile_edge_form(expr: sp.Expr) -> Enclosure | None:
     """``(x, y, ex, ey) -> e^T D^2 g(x, y) e``, factored by sympy so that interval
     arithmetic keeps cancellations such as ``(ex + ey)**2 exp(x + y)``."""
@@ -129,9 +133,12 @@ def _compile_edge_form(expr: sp.Expr) -> Enclosure | None:
         + 2 * _EX * _EY * sp.diff(expr, x, y)
         + _EY**2 * sp.diff(expr, y, y)
     )
-    try:
-        form = sp.factor(form)
-    except (sp.PolynomialError, sp.CoercionFailed, NotImplementedError):
+    if sp.count_ops(form) <= FACTOR_MAX_OPS:
+        try:
+            form = sp.factor(form)
+        except (sp.PolynomialError, sp.CoercionFailed, NotImplementedError):
+            form = sp.factor_terms(form)
+    else:  # sympy's factor can take minutes on large expressions; factor_terms is linear
         form = sp.factor_terms(form)
     try:
         return compile_enclosure(form, smooth=True, symbol=(x, y, _EX, _EY))
@@ -219,7 +226,17 @@ class TriangleCertifier:
             ]
         except InvalidExpression:
             self._hessian = []
-        self._edge_form = _compile_edge_form(expr) if self._hessian else None
+        self._edge_form_compiled = False
+        self._edge_form_enclosure: Enclosure | None = None
+
+    @property
+    def _edge_form(self) -> Enclosure | None:
+        """The compiled edge form, built on first use (only the anisotropic bound needs it)."""
+        if not self._edge_form_compiled:
+            self._edge_form_compiled = True
+            if self._hessian:
+                self._edge_form_enclosure = _compile_edge_form(self.expr)
+        return self._edge_form_enclosure
 
     def node(self, x: Fraction, y: Fraction) -> Node2D:
         """A node value at ``(x, y)``; where ``g`` is undefined there, the value of its

@@ -190,18 +190,10 @@ def _run_2d(args: argparse.Namespace, progress: ProgressBar | None) -> int:
         if progress is not None:
             sys.stderr.write("\r" + " " * 50 + "\r")
     print(f"g:         {res.expr} on [{a:g}, {b:g}] x [{c:g}, {d:g}]")
-    if not isinstance(res, Approximation2D):  # a deep network for a polynomial
-        if args.plot is not None:
-            fail("--plot", args.plot, "no --plot with a deep 2-D network (there is no mesh)")
-        print(f"neurons:   {res.n_neurons} (widths {'-'.join(map(str, res.network.widths))})")
-        print(f"bound:     {res.bound:.6g}  (max |g - f| <= bound < eps = {res.eps:g})")
-        print(f"certified: {res.certified}")
-        print(f"method:    {res.method}")
-        print(f"time:      {res.seconds:.2f} s")
-        if args.json is not None:
-            print(f"wrote {write_json('--json', args.json, res.to_dict())}")
-        return 0
-    print(f"triangles: {res.n_triangles} ({len(res.vertices)} vertices)")
+    if isinstance(res, Approximation2D):
+        print(f"triangles: {res.n_triangles} ({len(res.vertices)} vertices)")
+    elif args.plot is not None:  # a deep network for a polynomial: there is no mesh
+        fail("--plot", args.plot, "no --plot with a deep 2-D network (there is no mesh)")
     print(f"neurons:   {res.n_neurons} (widths {'-'.join(map(str, res.network.widths))})")
     print(f"bound:     {res.bound:.6g}  (max |g - f| <= bound < eps = {res.eps:g})")
     print(f"certified: {res.certified}")
@@ -209,7 +201,7 @@ def _run_2d(args: argparse.Namespace, progress: ProgressBar | None) -> int:
     print(f"time:      {res.seconds:.2f} s")
     if args.json is not None:
         print(f"wrote {write_json('--json', args.json, res.to_dict())}")
-    if args.plot is not None:
+    if args.plot is not None and isinstance(res, Approximation2D):
         path = write_plot("--plot", args.plot, lambda out: plot_approximation_2d(res, out))
         print(f"wrote {path}")
     return 0
