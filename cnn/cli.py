@@ -506,15 +506,15 @@ def _reproduce(args: argparse.Namespace) -> int:
     recipe = RECIPES[args.recipe]
     check_positive_int("--seed", args.seed, minimum=0)
     check_positive_int("--threads", args.threads)
-    plan = phase_plan(
-        recipe,
-        args.out,
-        seed=args.seed,
-        threads=args.threads,
-        val_size=args.val_size,
-        val_seed=args.val_seed,
-        eval_test=args.eval_test,
-    )
+    # the settings of every phase: the same for the plan (and --dry-run) and the run
+    settings: dict[str, Any] = {
+        "seed": args.seed,
+        "threads": args.threads,
+        "val_size": args.val_size,
+        "val_seed": args.val_seed,
+        "eval_test": args.eval_test,
+    }
+    plan = phase_plan(recipe, args.out, **settings)
     # --out itself must be a directory or a path where one can be made (resume=True: the
     # earlier-run check belongs to the phases' directories, below)
     check_output_dir(args.out, resume=True, overwrite=False, name="--out")
@@ -550,11 +550,7 @@ def _reproduce(args: argparse.Namespace) -> int:
         recipe,
         data,
         args.out,
-        seed=args.seed,
-        threads=args.threads,
-        val_size=args.val_size,
-        val_seed=args.val_seed,
-        eval_test=args.eval_test,
+        **settings,
         resume=args.resume,
         overwrite=args.overwrite,
         progress=not args.quiet,
