@@ -912,7 +912,11 @@ def approximate(
             f"certified: {kind} mesh, interval arithmetic ({certifier.kernel()}); "
             f"per cell {kinds}; node-value radius <= {max(built.radii):.2g} included"
         )
-        floats = _floats(built.values)
+        floats = (
+            _floats(built.values)
+            if built.floats is None
+            else np.array(built.floats, dtype=np.float64)
+        )
         _float_check(target, built, bound, certifier, floats)
     else:
         built = sampled_mesh(
@@ -940,7 +944,9 @@ def approximate(
         )
     if not bound < eps:  # pragma: no cover - every path keeps a margin below eps
         raise CertificationError(f"internal check failed: bound {bound!r} >= eps={eps!r}")
-    network = interpolate_floats(built.nodes, built.values, floats=floats)
+    network = interpolate_floats(
+        built.nodes, built.values, floats=floats, floats_exact=built.floats is not None
+    )
     errors = shallow_float_errors(network, (a, b))
     return Approximation(
         network=network,

@@ -105,6 +105,9 @@ PIECES_RTOL = 2.0**-3
 #: Pieces of a cell for the Peano bound of strongly varying ``g''``.
 PIECES = 8
 
+#: ``ulp(v) <= |v| * _ULP`` for normal floats ``v``.
+_ULP = 2.0**-52
+
 #: Added to float bounds whose products may have underflowed (two subnormal steps).
 _UNDERFLOW = 1e-323
 
@@ -611,6 +614,7 @@ class ArbKernel:
         self._ball: BallFunction | None = None
         self._jet: JetFunction | None = None
         self.supported = False
+        self._halves_first = False  # c2_bound: the last cell needed its halves
         if not active:
             return
         saved = flint.ctx.prec
@@ -676,6 +680,44 @@ class ArbKernel:
         if value.rel_accuracy_bits() < _VALUE_BITS and value.rad() > ARB_VALUE_RTOL:
             return None
         return value
+
+    def float_value(self, x: float, slack: float) -> tuple[float, float] | None:
+        """A float ``v`` and radius ``r`` with ``|g(x) - v| <= r``, where the rounding of
+        the midpoint to ``v`` costs at most ``slack``, or ``None``.
+
+        ``v`` is the ball's midpoint rounded to a float (within one ulp,
+        ``|v| 2**-52``, or ``2**-1074`` for subnormals), which must be at most
+        ``slack``; ``r`` is the radius plus that, rounded up. ``None`` also where
+        :meth:`value` would give ``None`` (no finite ball of the required accuracy)
+        or outside :meth:`precision` (the caller then uses :meth:`value`).
+
+        Examples:
+            >>> import sympy as sp
+            >>> from reluapprox.expr import SYMBOL as x
+            >>> kernel = ArbKernel(sp.exp(x))
+            >>> with kernel.precision():
+            ...     v, r = kernel.float_value(1.0, 1e-15)
+            >>> v, 0 < r < 1e-15
+            (2.718281828459045, True)
+        """
+        function = self._ball
+        if function is None or flint.ctx.prec != ARB_PRECISION:
+            return None
+        try:
+            ball = function(flint.arb(x))
+        except (_Refused, ValueError, ZeroDivisionError):
+            return None
+        near = float(ball.mid())
+        rad = float(ball.rad())
+        size = abs(near)
+        # NaN and inf fail both tests; the accuracy test is value()'s, in floats
+        if not (size * _ULP <= slack and rad <= ARB_VALUE_RTOL * (size if size > 1.0 else 1.0)):
+            return None
+        if rad == 0.0 and ball.rad().is_zero() and ball.mid() == near:
+            return near, 0.0  # g(x) is this float (a polynomial at a dyadic x, zero)
+        # float(rad) and near err by <= 1 ulp each; the margin also covers the
+        # additions and the product
+        return near, (rad + size * _ULP + _UNDERFLOW) * _FLOAT_MARGIN
 
     def jet(self, a: float, b: float) -> tuple[Any, Any, Any] | None:
         """Balls containing ``g``, ``g'`` and ``g''/2`` on ``[a, b]``, or ``None``.
@@ -747,6 +789,10 @@ class ArbKernel:
             return None
         argument = (_ball(a, b), _ONE, _ZERO)
         if flint.ctx.prec == ARB_PRECISION:
+            if self._halves_first:  # see c2_bound
+                coefficients = self._halves_first_coefficients(jet, a, b, expect)
+                if coefficients is not None:
+                    return coefficients
             try:
                 found = jet(argument)
             except (_Refused, ValueError, ZeroDivisionError):
@@ -758,7 +804,13 @@ class ArbKernel:
         ball = found[2]
         if not (found[0].is_finite() and found[1].is_finite() and ball.is_finite()):
             return None
-        lower, upper = float(ball.lower()), float(ball.upper())
+        return self._coefficients(ball, float(ball.lower()), float(ball.upper()), a, b, expect)
+
+    def _coefficients(
+        self, ball: Any, lower: float, upper: float, a: float, b: float, expect: int | None
+    ) -> tuple[float, float, int] | None:
+        """:meth:`chord_error` from the ball of ``g''/2`` on the whole cell (finite)
+        and its ends as floats."""
         whole = _second_bounds(lower, upper)
         if whole is None:
             return None
@@ -774,6 +826,7 @@ class ArbKernel:
         down, up = _peano(big_m, big_m), _peano(-m, -m)
         if expect is not None and sign != expect:
             return down, up, sign
+        self._halves_first = True  # the next cell starts with its halves
         middle = 0.5 * a + 0.5 * b  # within 1 ulp of the midpoint: widen the halves
         halves = self._seconds(
             [(a, math.nextafter(middle, math.inf)), (math.nextafter(middle, -math.inf), b)]
@@ -811,16 +864,73 @@ class ArbKernel:
     def _seconds(self, cells: list[tuple[float, float]]) -> list[tuple[float, float]] | None:
         """Float bounds ``(m, M)`` of ``g''`` on each cell (``None`` if one has none);
         ``m < 0 < M`` where the ball contains 0."""
+        function = self._jet
+        if function is None:
+            return None
+        fast = flint.ctx.prec == ARB_PRECISION  # _jet_balls, inlined
         found = []
         for a, b in cells:
-            jet = self._jet_balls(a, b)
-            second = None
-            if jet is not None:
-                second = _second_bounds(float(jet[2].lower()), float(jet[2].upper()))
+            argument = (_ball(a, b), _ONE, _ZERO)
+            if fast:
+                try:
+                    jet = function(argument)
+                except (_Refused, ValueError, ZeroDivisionError):
+                    return None
+            else:
+                jet = self._run(function, argument)
+                if jet is None:
+                    return None
+            # non-finite ends fail _second_bounds (g and g' are not checked: the
+            # callers' cells have finite balls, and these cells lie within them)
+            half = jet[2]
+            second = _second_bounds(float(half.lower()), float(half.upper()))
             if second is None:
                 return None
             found.append(second)
         return found
+
+    def _halves_first_coefficients(
+        self, jet: JetFunction, a: float, b: float, expect: int | None
+    ) -> tuple[float, float, int] | None:
+        """:meth:`chord_error` from the two halves of ``[a, b]`` alone, or ``None`` (then
+        the whole-cell path runs).
+
+        The union ``[m, M]`` of the halves' ``g''`` balls encloses ``g''`` on the cell:
+        it gives the sign (``m > 0`` or ``M < 0``), and the halves give the Peano
+        coefficients (at most those of the union on the whole cell). ``None`` where a
+        half has no finite jet or ``g''`` no float bounds, and where the union is
+        wider than :data:`PIECES_RTOL` (the pieces may be needed); a union narrower
+        than :data:`SPLIT_RTOL` ends the run of halves-first cells.
+        """
+        middle = 0.5 * a + 0.5 * b  # within 1 ulp of the midpoint: widen the halves
+        seconds = []
+        for lo, hi in (
+            (a, math.nextafter(middle, math.inf)),
+            (math.nextafter(middle, -math.inf), b),
+        ):
+            try:
+                found = jet((_ball(lo, hi), _ONE, _ZERO))
+            except (_Refused, ValueError, ZeroDivisionError):
+                self._halves_first = False
+                return None
+            half = found[2]
+            second = _second_bounds(float(half.lower()), float(half.upper()))
+            if second is None or not (found[0].is_finite() and found[1].is_finite()):
+                self._halves_first = False
+                return None
+            seconds.append(second)
+        (m1, big_m1), (m2, big_m2) = seconds
+        m, big_m = min(m1, m2), max(big_m1, big_m2)
+        # the float ends are already widened: only the relative width is tested here
+        if big_m - m <= SPLIT_RTOL * abs(big_m + m):
+            self._halves_first = False
+        elif big_m - m > PIECES_RTOL * abs(big_m + m):
+            self._halves_first = False
+            return None
+        sign = 1 if m > 0 else (-1 if big_m < 0 else 0)
+        if expect is not None and sign != expect:
+            return _peano(big_m, big_m), _peano(-m, -m), sign
+        return _peano(big_m1, big_m2), _peano(-m1, -m2), sign
 
     def c2_bound(self, a: float, b: float, radius: float) -> float | None:
         """``sup |g - chord| + radius`` on ``[a, b]`` from :meth:`chord_error`, rounded up.
@@ -831,21 +941,67 @@ class ArbKernel:
         ``2**-50`` per group of at most four operations, plus ``1e-323`` for
         products that may underflow; tiny cells and huge ``g''`` use ball arithmetic
         (the whole-cell ``sup |g''|``) instead.
+
+        Where the last cell needed its halves (its ``g''`` ball was wider than
+        :data:`SPLIT_RTOL`), the halves are enclosed first and their union stands for
+        the whole cell, which saves one jet per cell on the runs of such cells (an
+        adaptive mesh meets them in a few long runs, where ``g''`` is small or varies
+        fast); the whole-cell path resumes at the first narrow union.
         """
         h = b - a
         if h > _FLOAT_SAFE:
-            coefficients = self.chord_error(a, b)
+            coefficients = None
+            jet = self._jet  # chord_error, inlined: the hot path of the adaptive meshes
+            if jet is not None and flint.ctx.prec == ARB_PRECISION:
+                if self._halves_first:
+                    coefficients = self._halves_first_coefficients(jet, a, b, None)
+                    if coefficients is not None:
+                        worst = max(coefficients[0], coefficients[1])
+                        return (h * h * _FLOAT_MARGIN * worst + radius) * _FLOAT_MARGIN + (
+                            _UNDERFLOW if worst else 0.0
+                        )
+                try:
+                    found = jet((_ball(a, b), _ONE, _ZERO))
+                except (_Refused, ValueError, ZeroDivisionError):
+                    return None
+                if not (found[0].is_finite() and found[1].is_finite()):
+                    return None
+                half = found[2]  # its finiteness: _second_bounds checks the float ends
+                lower, upper = float(half.lower()), float(half.upper())
+                if (
+                    lower > _FLOAT_TINY
+                    and upper < _FLOAT_HUGE
+                    and upper - lower <= SPLIT_RTOL * (upper + lower)
+                ):
+                    # g'' > 0 known to a few percent: the whole cell's coefficient, as
+                    # chord_error gives it (the float ends widened by 2 ulps each)
+                    worst = upper + upper * 2.0**-51 + 5e-324
+                    return (h * h * _FLOAT_MARGIN * (worst / 4 * _FLOAT_MARGIN) + radius) * (
+                        _FLOAT_MARGIN
+                    ) + _UNDERFLOW
+                if (
+                    lower > -_FLOAT_HUGE
+                    and upper < -_FLOAT_TINY
+                    and upper - lower <= SPLIT_RTOL * -(upper + lower)
+                ):
+                    worst = -lower - lower * 2.0**-51 + 5e-324  # |lower| rounded up
+                    return (h * h * _FLOAT_MARGIN * (worst / 4 * _FLOAT_MARGIN) + radius) * (
+                        _FLOAT_MARGIN
+                    ) + _UNDERFLOW
+                coefficients = self._coefficients(half, lower, upper, a, b, None)
+            else:
+                coefficients = self.chord_error(a, b)
             if coefficients is not None:
                 q = h * h * _FLOAT_MARGIN
                 worst = max(coefficients[0], coefficients[1])
                 return (q * worst + radius) * _FLOAT_MARGIN + (_UNDERFLOW if worst else 0.0)
-        found = self._jet_balls(a, b)
-        if found is None:
+        balls = self._jet_balls(a, b)
+        if balls is None:
             return None
         saved = flint.ctx.prec
         flint.ctx.prec = ARB_PRECISION
         try:
             width = flint.arb(b) - flint.arb(a)
-            return arb_up(width * width * found[2].abs_upper() / 4 + radius)
+            return arb_up(width * width * balls[2].abs_upper() / 4 + radius)
         finally:
             flint.ctx.prec = saved

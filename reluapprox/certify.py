@@ -77,6 +77,8 @@ __all__ = [
     "MAX_DERIVATIVE_NODES",
     "PRECISION",
     "RECHECK_FACTOR",
+    "RECHECK_MAX_INTERVAL",
+    "RECHECK_PATIENCE",
     "SUBDIVISIONS",
     "TRIG_CAP",
     "CellCertifier",
@@ -120,6 +122,13 @@ MAX_DERIVATIVE_NODES = 5000
 #: An Arb C^2 bound within this factor above the target is recomputed with mpmath
 #: (the smaller bound is used): the cells stay as long as with mpmath alone.
 RECHECK_FACTOR = 1.25
+
+#: After this many rechecks in a row that did not bring a cell within the target,
+#: only every 2nd, 4th, ... (at most every :data:`RECHECK_MAX_INTERVAL`-th) candidate
+#: is rechecked, until one succeeds (on the benchmark functions the rechecks never
+#: changed a neuron count, and each costs hundreds of Arb enclosures).
+RECHECK_PATIENCE = 4
+RECHECK_MAX_INTERVAL = 64
 
 MPF = tuple[int, int, int, int]
 Interval = tuple[MPF, MPF]
@@ -176,6 +185,37 @@ def _from_floats(a: float, b: float) -> Interval:
     return (lm.from_float(a), lm.from_float(b))
 
 
+_new_object = object.__new__
+
+
+def coprime_fraction(p: int, q: int) -> Fraction:
+    """``Fraction(p, q)`` for coprime integers ``p`` and ``q > 0``, without the gcd.
+
+    Binary rationals (floats, normalised mpmath numbers with their odd mantissas)
+    arrive already in lowest terms, and ``Fraction``'s normalisation is most of the
+    cost of building one. The caller guarantees ``gcd(p, q) == 1`` and ``q > 0``.
+
+    Examples:
+        >>> coprime_fraction(3, 8) == Fraction(3, 8), hash(coprime_fraction(-5, 1)) == hash(-5)
+        (True, True)
+    """
+    result: Fraction = _new_object(Fraction)
+    result._numerator = p  # type: ignore[attr-defined]
+    result._denominator = q  # type: ignore[attr-defined]
+    return result
+
+
+def float_fraction(x: float) -> Fraction:
+    """``Fraction(x)`` for a finite float ``x`` (its exact value), about 3x faster.
+
+    Examples:
+        >>> float_fraction(0.1) == Fraction(0.1), float_fraction(-0.0)
+        (True, Fraction(0, 1))
+    """
+    p, q = x.as_integer_ratio()
+    return coprime_fraction(p, q)
+
+
 def _to_fraction(x: MPF) -> Fraction:
     sign, man, exp, _ = x
     if not man:  # zero, or one of the special values
@@ -184,7 +224,10 @@ def _to_fraction(x: MPF) -> Fraction:
         raise OverflowError("an infinite endpoint has no exact rational value")
     if sign:
         man = -man
-    return Fraction(man << exp) if exp >= 0 else Fraction(man, 1 << -exp)
+    if exp >= 0:
+        return coprime_fraction(man << exp, 1)
+    # mpmath keeps mantissas odd: man / 2**-exp is in lowest terms
+    return coprime_fraction(man, 1 << -exp) if man & 1 else Fraction(man, 1 << -exp)
 
 
 #: Enclosure endpoints above this magnitude count as unbounded in Fraction arithmetic.
@@ -725,19 +768,50 @@ def node_value(enclosure: Interval) -> tuple[MPF, float]:
 
 
 class Node:
-    """A node value: ``|g(x) - value| <= radius`` with ``value`` a binary rational."""
+    """A node value: ``|g(x) - value| <= radius`` with ``value`` a binary rational.
 
-    __slots__ = ("radius", "value", "x")
+    The value is kept as it was computed: a float (the fast path of
+    :meth:`CellCertifier.node`, an exact binary rational) or an mpmath ``MPF``;
+    :attr:`value`, :attr:`fraction` and :attr:`nearest` convert on first use.
+    """
 
-    def __init__(self, x: float, value: MPF, radius: float) -> None:
+    __slots__ = ("_fraction", "_given", "radius", "x")
+
+    def __init__(self, x: float, value: MPF | float, radius: float) -> None:
         self.x = x
-        self.value = value
+        self._given = value
+        self._fraction: Fraction | None = None
         self.radius = radius
+
+    @property
+    def value(self) -> MPF:
+        """The node value as an mpmath ``MPF`` (exact)."""
+        given = self._given
+        return lm.from_float(given) if isinstance(given, float) else given
 
     @property
     def fraction(self) -> Fraction:
         """The node value as an exact Fraction."""
-        return _to_fraction(self.value)
+        if self._fraction is None:
+            given = self._given
+            self._fraction = (
+                float_fraction(given) if isinstance(given, float) else _to_fraction(given)
+            )
+        return self._fraction
+
+    @property
+    def float_value(self) -> float | None:
+        """The node value if it is a float (exactly), else ``None``."""
+        given = self._given
+        return given if isinstance(given, float) else None
+
+    @property
+    def nearest(self) -> float:
+        """The float nearest to the node value (``±inf`` beyond the float range)."""
+        given = self._given
+        if isinstance(given, float):
+            return given
+        return float(lm.to_float(given, rnd=lm.round_nearest))
 
     def __repr__(self) -> str:
         return f"Node(x={self.x!r}, value={self.fraction}, radius={self.radius!r})"
@@ -805,6 +879,8 @@ class CellCertifier:
         self._derivative_exprs: tuple[sp.Expr | None, sp.Expr | None] | None = None
         self.arb_enclosures = 0
         self.mpmath_enclosures = 0
+        self._recheck_failures = 0  # mpmath rechecks in a row that did not reach the target
+        self._recheck_wait = 0
 
     @property
     def _second(self) -> Enclosure:
@@ -847,16 +923,29 @@ class CellCertifier:
             f"of {total:,} enclosures"
         )
 
-    def node(self, x: float) -> Node:
+    def node(self, x: float, *, slack: float = 0.0) -> Node:
         """A node value ``y`` and radius ``r`` with ``|g(x) - y| <= r``.
 
         Where ``g`` is undefined at ``x`` itself, the value encloses its continuous
         extension (the values of ``g`` on ``[x - r0, x + r0]``, see
         :data:`EXTENSION_RADIUS`); an unbounded enclosure raises.
 
+        Args:
+            x: the node.
+            slack: how much the radius may grow so that ``y`` is a float: where
+                ``|y| 2**-52 <= slack`` the Arb midpoint is rounded to a float and
+                its rounding error added to the radius
+                (:meth:`~reluapprox.arbkernel.ArbKernel.float_value`); cheaper than
+                the exact midpoint, whose Fraction is built from its mantissa.
+
         Raises:
             EvaluationError: when ``g`` has no finite value (or limit) at ``x``.
         """
+        if slack > 0.0:
+            found = self._arb.float_value(x, slack)
+            if found is not None:
+                self.arb_enclosures += 1
+                return Node(x, found[0], found[1])
         ball = self._arb.value(x)
         if ball is not None:
             self.arb_enclosures += 1
@@ -928,25 +1017,49 @@ class CellCertifier:
 
         With ``target``, an Arb bound that misses it by at most the factor
         :data:`RECHECK_FACTOR` is computed again with mpmath (whose endpoint
-        arithmetic can be tighter) and the smaller bound is returned.
+        arithmetic can be tighter) and the smaller bound is returned; after
+        :data:`RECHECK_PATIENCE` rechecks in a row that did not reach the target,
+        they back off (see there).
         """
+        found = self._arb.c2_bound(left.x, right.x, max(left.radius, right.radius))
+        return self._c2_recheck(left, right, found, target)
+
+    def _c2_recheck(
+        self, left: Node, right: Node, found: float | None, target: float | None
+    ) -> float | None:
+        """:meth:`c2_bound` after the Arb bound ``found``: mpmath where it is missing
+        or misses ``target`` narrowly."""
         a, b = left.x, right.x
         radius = max(left.radius, right.radius)
-        found = self._arb.c2_bound(a, b, radius)
         if found is not None:
             self.arb_enclosures += 1
             if target is None or not target < found <= RECHECK_FACTOR * target:
                 return found
+            if self._recheck_failures >= RECHECK_PATIENCE:  # backing off
+                self._recheck_wait -= 1
+                if self._recheck_wait > 0:
+                    return found
         self.mpmath_enclosures += 1
         d2 = self.second_derivative_bound(a, b)
-        if d2 is None:
-            return found
-        h = lm.mpf_sub(lm.from_float(b), lm.from_float(a), 0)  # exact
-        hh = lm.mpf_mul(h, h, PRECISION, lm.round_ceiling)
-        e = lm.mpf_mul(lm.mpf_shift(hh, -3), lm.from_float(d2), PRECISION, lm.round_ceiling)
-        r = lm.from_float(radius)
-        bound = _up(lm.mpf_add(e, r, PRECISION, lm.round_ceiling))
-        return bound if found is None else min(bound, found)
+        bound = None
+        if d2 is not None:
+            h = lm.mpf_sub(lm.from_float(b), lm.from_float(a), 0)  # exact
+            hh = lm.mpf_mul(h, h, PRECISION, lm.round_ceiling)
+            e = lm.mpf_mul(lm.mpf_shift(hh, -3), lm.from_float(d2), PRECISION, lm.round_ceiling)
+            r = lm.from_float(radius)
+            bound = _up(lm.mpf_add(e, r, PRECISION, lm.round_ceiling))
+        if found is None:
+            return bound
+        if target is not None:  # a recheck: note whether it reached the target
+            if bound is not None and bound <= target:
+                self._recheck_failures = 0
+            else:
+                self._recheck_failures += 1
+                if self._recheck_failures >= RECHECK_PATIENCE:
+                    self._recheck_wait = min(
+                        RECHECK_MAX_INTERVAL, 2 ** (self._recheck_failures - RECHECK_PATIENCE + 1)
+                    )
+        return found if bound is None else min(bound, found)
 
     def oscillation_bound(self, left: Node, right: Node) -> float | None:
         """``max(G_hi - min(y), max(y) - G_lo)`` for the enclosure ``G`` of ``g`` on the cell."""
@@ -1121,7 +1234,50 @@ class CellCertifier:
             ``(bound, "C2")`` or ``(bound, "oscillation")``; ``(None, reason)`` when no
             finite bound could be proved.
         """
-        c2 = self.c2_bound(left, right, target=target)
+        lr, rr = left.radius, right.radius
+        arb_c2 = self._arb.c2_bound(left.x, right.x, lr if lr > rr else rr)
+        if arb_c2 is not None and target is not None and arb_c2 <= target:
+            self.arb_enclosures += 1
+            return arb_c2, "C2"
+        return self._cell_bound_after(left, right, arb_c2, target)
+
+    def trial(
+        self, left: Node, x: float, *, target: float, slack: float
+    ) -> tuple[Node, float | None, str]:
+        """``node(x, slack=slack)`` and ``cell_bound(left, node, target=target)`` in one
+        call: the hot path of the adaptive march (a trial cell ``[left.x, x]``).
+
+        Returns:
+            The node at ``x`` and :meth:`cell_bound`'s ``(bound, how)``.
+
+        Examples:
+            >>> import sympy as sp
+            >>> from reluapprox.expr import SYMBOL
+            >>> cert = CellCertifier(SYMBOL**2)
+            >>> right, bound, how = cert.trial(cert.node(0.0), 0.5, target=0.1, slack=1e-20)
+            >>> right.fraction, 0.0625 <= bound < 0.0626, how  # h**2/8 * 2
+            (Fraction(1, 4), True, 'C2')
+        """
+        arb = self._arb
+        found = arb.float_value(x, slack)
+        if found is None:
+            right = self.node(x, slack=slack)
+        else:
+            self.arb_enclosures += 1
+            right = Node(x, found[0], found[1])
+        lr, rr = left.radius, right.radius
+        arb_c2 = arb.c2_bound(left.x, x, lr if lr > rr else rr)
+        if arb_c2 is not None and arb_c2 <= target:
+            self.arb_enclosures += 1
+            return right, arb_c2, "C2"
+        bound, how = self._cell_bound_after(left, right, arb_c2, target)
+        return right, bound, how
+
+    def _cell_bound_after(
+        self, left: Node, right: Node, arb_c2: float | None, target: float | None
+    ) -> tuple[float | None, str]:
+        """:meth:`cell_bound` after the Arb C^2 bound ``arb_c2`` did not settle it."""
+        c2 = self._c2_recheck(left, right, arb_c2, target)
         if c2 is not None and target is not None and c2 <= target:
             return c2, "C2"
         found: list[tuple[float, str]] = [] if c2 is None else [(c2, "C2")]

@@ -672,7 +672,9 @@ class Target:
         try:
             with np.errstate(all="ignore"):
                 out = self._float(flat.copy())
-        except (OverflowError, ZeroDivisionError) as error:
+        except (OverflowError, ZeroDivisionError, TypeError) as error:
+            # TypeError: numpy given an integer constant beyond the float range
+            # (``log(10**400)``)
             if self.expr is None:
                 return None
             raise EvaluationError(

@@ -60,6 +60,7 @@ def interpolate_floats(
     values: Sequence[Fraction],
     *,
     floats: npt.NDArray[np.float64] | None = None,
+    floats_exact: bool = False,
 ) -> ShallowNetwork:
     """:func:`interpolate` for trusted data: strictly increasing floats and Fractions.
 
@@ -68,7 +69,9 @@ def interpolate_floats(
     values, which are the given ``values``; its exact knots, slopes and weights are
     computed on first access (the slopes in integer arithmetic over common
     denominators, one ``gcd`` each), since no certificate needs them. ``floats``,
-    if given, are the values rounded to the nearest floats (computed otherwise).
+    if given, are the values rounded to the nearest floats (computed otherwise);
+    ``floats_exact`` says that they are the values exactly, so that the float slopes
+    are one float division wherever both differences are exact in floats.
 
     Examples:
         >>> net = interpolate_floats([0.0, 0.5, 1.0], [Fraction(1), Fraction(3), Fraction(2)])
@@ -101,6 +104,14 @@ def interpolate_floats(
         return tuple(Fraction(x) for x in nodes[:-1]), slopes
 
     def float_slopes() -> npt.NDArray[np.float64]:
+        if floats_exact and floats is not None:
+            slopes, inexact = _exact_float_slopes(np.asarray(nodes, dtype=np.float64), floats)
+            for k in inexact.tolist():  # the exact slope of cell k, rounded once
+                dy = values[k + 1] - values[k]
+                (p0, q0), (p1, q1) = xs[k], xs[k + 1]
+                dx_num = p1 * q0 - p0 * q1  # dx = dx_num / (q0 q1)
+                slopes[k] = _divide(dy.numerator * q0 * q1, dy.denominator * dx_num)
+            return slopes
         dy, dx = rises()
         return np.array([_divide(dy[k] * x_den, dx[k] * y_den) for k in range(n)])
 
@@ -112,6 +123,28 @@ def interpolate_floats(
         None if floats is None else floats[:-1],
         float_slopes,
     )
+
+
+def _exact_float_slopes(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+    """Slopes ``(y[k+1] - y[k]) / (x[k+1] - x[k])`` rounded to nearest, in floats, and
+    the cells where that is not proved: a difference that is not exact in floats
+    (its error, by Knuth's TwoSum, is not 0) or not finite.
+
+    Where both differences are exact floats, the float quotient is the exact slope
+    rounded once (IEEE division is correctly rounded, overflow and underflow included).
+    """
+    with np.errstate(all="ignore"):
+        dx, dy = np.diff(x), np.diff(y)
+        exact = np.isfinite(dx) & np.isfinite(dy)
+        for d, v in ((dx, x), (dy, y)):
+            a, b = -v[:-1], v[1:]
+            back_b = d - a
+            back_a = d - back_b
+            exact &= (b - back_b) + (a - back_a) == 0
+        slopes = dy / dx
+    return slopes, np.flatnonzero(~exact)
 
 
 def _divide(p: int, q: int) -> float:

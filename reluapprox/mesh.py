@@ -39,12 +39,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import cast
 
 import numpy as np
 import sympy as sp
 
 from reluapprox._validation import check_positive_int
-from reluapprox.certify import CellCertifier, Node, bounded_derivatives, up_fraction
+from reluapprox.certify import (
+    CellCertifier,
+    Node,
+    bounded_derivatives,
+    float_fraction,
+    up_fraction,
+)
 from reluapprox.errors import BudgetExceeded, CertificationError
 from reluapprox.expr import SYMBOL, Target
 
@@ -61,6 +68,11 @@ __all__ = [
     "uniform_nodes",
     "uniform_start",
 ]
+
+#: Node values of the adaptive march are floats where that widens their radius by at
+#: most this fraction of the target (see :meth:`CellCertifier.node`, ``slack``): a
+#: bound at most ``2**-20`` of the target larger, and no exact midpoint to carry.
+NODE_SLACK = 2.0**-20
 
 #: The adaptive march accepts a cell once its bound is at least this fraction of the
 #: target (or after a few trials): cells within ~1% of the longest admissible one.
@@ -122,6 +134,8 @@ class Mesh:
         radii: ``|g(x_i) - y_i| <= radii[i]`` (certified meshes) or 0.
         bounds: per cell, an upper bound (proved or estimated) of ``sup |g - f|``.
         methods: how many cells used each kind of bound.
+        floats: the values as floats where every value is a float (exactly), else
+            ``None``.
     """
 
     nodes: list[float]
@@ -129,6 +143,7 @@ class Mesh:
     radii: list[float]
     bounds: list[float]
     methods: dict[str, int] = field(default_factory=dict)
+    floats: list[float] | None = None
 
     @property
     def n_cells(self) -> int:
@@ -261,7 +276,7 @@ def _jump(
             failed = middle
         else:
             length = middle
-    right = certifier.node(b if x + length >= b else x + length)
+    right = certifier.node(b if x + length >= b else x + length, slack=NODE_SLACK * target)
     bound, how = certifier.cell_bound(left, right, target=target)
     if bound is None or bound > target:
         return None
@@ -306,14 +321,15 @@ def adaptive_mesh(
         EvaluationError: ``g`` has no finite value at a node.
     """
     budget = _Budget(a, b, max_neurons, deadline, time_limit, progress)
-    left = certifier.node(a)
-    nodes, values, radii = [a], [left.fraction], [left.radius]
+    slack = NODE_SLACK * target
+    left = certifier.node(a, slack=slack)
+    accepted = [left]  # the nodes; the lists of the mesh are built at the end
     bounds: list[float] = []
     methods: dict[str, int] = {}
     h = (b - a) / 16
     previous = 0.0
     schedule = _JumpSchedule()
-    node, cell_bound = certifier.node, certifier.cell_bound  # the hot loop's calls
+    trial = certifier.trial  # the hot loop's call
     accept = ACCEPT_FRACTION * target
     x = a
     while x < b:
@@ -334,8 +350,7 @@ def adaptive_mesh(
                 right_x, h = b, b - x
             if x + h < right_x:  # h below one float step: the 1-ulp cell
                 h = right_x - x
-            right = node(right_x)
-            bound, how = cell_bound(left, right, target=target)
+            right, bound, how = trial(left, right_x, target=target, slack=slack)
             if bound is not None and bound <= target:
                 best, lo_h = (right, bound, how), h
                 if right_x == b or bound >= accept or trials >= MAX_TRIALS:
@@ -366,9 +381,7 @@ def adaptive_mesh(
             schedule.record(success)
             if jump is not None and success:
                 right, bound, how = jump
-        nodes.append(right.x)
-        values.append(right.fraction)
-        radii.append(right.radius)
+        accepted.append(right)
         bounds.append(bound)
         methods[how] = methods.get(how, 0) + 1
         # Predict the next cell: this cell's optimal length, times the ratio of the
@@ -378,7 +391,26 @@ def adaptive_mesh(
         previous = optimal
         h = optimal * ratio * PREDICTION_SHRINK
         x, left = right.x, right
-    return Mesh(nodes, values, radii, bounds, methods)
+    return _mesh_of(accepted, bounds, methods)
+
+
+def _mesh_of(accepted: list[Node], bounds: list[float], methods: dict[str, int]) -> Mesh:
+    """The mesh of the accepted nodes (exact values; floats where every one is a float)."""
+    given = [node.float_value for node in accepted]
+    if None in given:
+        values = [node.fraction for node in accepted]
+        floats = None
+    else:
+        floats = cast("list[float]", given)
+        values = [float_fraction(v) for v in floats]
+    return Mesh(
+        [node.x for node in accepted],
+        values,
+        [node.radius for node in accepted],
+        bounds,
+        methods,
+        floats,
+    )
 
 
 def certified_uniform_mesh(
@@ -570,8 +602,12 @@ def _shifted_value(node: Node, k: int, shift: Fraction) -> Fraction:
     """The exact ``y + k * shift`` for the node value ``y`` (one normalisation)."""
     if k == 0:
         return node.fraction
-    sign, man, exp, _ = node.value
     p, q = shift.numerator * k, shift.denominator
+    value = node.float_value
+    if value is not None:
+        num, den = value.as_integer_ratio()
+        return Fraction(num * q + p * den, den * q)
+    sign, man, exp, _ = node.value
     if sign:
         man = -man
     if exp >= 0:
@@ -647,7 +683,7 @@ def _shifted_search(
             right_x, h = b, b - x
         if x + h < right_x:  # h below one float step: the 1-ulp cell
             h = right_x - x
-        right = certifier.node(right_x)
+        right = certifier.node(right_x, slack=NODE_SLACK * target)
         # "keep" needs only the sign where it is not sign_a
         found = certifier.error_range(left, right, expect=sign_a if mode == "keep" else None)
         bound: float | None = None
@@ -765,7 +801,7 @@ def shifted_mesh(
     """
     budget = _Budget(a, b, max_neurons, deadline, time_limit, progress)
     t = target
-    nodes = [certifier.node(a)]
+    nodes = [certifier.node(a, slack=NODE_SLACK * target)]
     shifts = [0]  # in units of the shift S
     bounds: list[float] = []
     signs: list[int] = []

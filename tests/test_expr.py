@@ -311,3 +311,10 @@ def test_long_double_values_beyond_float64_raise_evaluation_error() -> None:
         pytest.skip("long double has no wider range here")
     with pytest.raises(EvaluationError, match="expected a finite real value"):
         as_target(lambda v: np.full_like(v, big, dtype=np.longdouble))([0.5, 1.0])
+
+
+def test_integer_constant_beyond_float_range_is_an_evaluation_error() -> None:
+    # numpy cannot take the log of an int beyond float64: found by the fuzz property
+    target = as_target("log(10**400)*x")
+    with pytest.raises(EvaluationError, match="cannot be evaluated in float64"):
+        target(np.array([0.5]))
