@@ -899,8 +899,8 @@ class ArbKernel:
         it gives the sign (``m > 0`` or ``M < 0``), and the halves give the Peano
         coefficients (at most those of the union on the whole cell). ``None`` where a
         half has no finite jet or ``g''`` no float bounds, and where the union is
-        wider than :data:`PIECES_RTOL` (the pieces may be needed); a union narrower
-        than :data:`SPLIT_RTOL` ends the run of halves-first cells.
+        wider than half :data:`PIECES_RTOL` (the pieces may be needed); a union
+        narrower than :data:`SPLIT_RTOL` ends the run of halves-first cells.
         """
         middle = 0.5 * a + 0.5 * b  # within 1 ulp of the midpoint: widen the halves
         seconds = []
@@ -924,7 +924,9 @@ class ArbKernel:
         # the float ends are already widened: only the relative width is tested here
         if big_m - m <= SPLIT_RTOL * abs(big_m + m):
             self._halves_first = False
-        elif big_m - m > PIECES_RTOL * abs(big_m + m):
+        elif big_m - m > PIECES_RTOL / 2 * abs(big_m + m):
+            # the union is about half as wide as the whole cell's ball, which would
+            # take the pieces above PIECES_RTOL: the whole-cell path decides
             self._halves_first = False
             return None
         sign = 1 if m > 0 else (-1 if big_m < 0 else 0)

@@ -134,7 +134,8 @@ def _up(x: Any) -> Any:
     """
     if isinstance(x, float):
         return math.nextafter(x, math.inf)
-    up = x + (np.abs(x) * _ULP + _SUBNORMAL)
+    with np.errstate(over="ignore", invalid="ignore"):  # inf next to the largest float
+        up = x + (np.abs(x) * _ULP + _SUBNORMAL)
     if np.isnan(up).any():  # -inf (or NaN) in x
         return np.nextafter(x, np.inf)
     return up
@@ -144,7 +145,8 @@ def _down(x: Any) -> Any:
     """A float below ``x`` (see :func:`_up`)."""
     if isinstance(x, float):
         return math.nextafter(x, -math.inf)
-    down = x - (np.abs(x) * _ULP + _SUBNORMAL)
+    with np.errstate(over="ignore", invalid="ignore"):
+        down = x - (np.abs(x) * _ULP + _SUBNORMAL)
     if np.isnan(down).any():
         return np.nextafter(x, -np.inf)
     return down
