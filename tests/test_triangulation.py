@@ -27,15 +27,21 @@ def _assert_conforming(mesh: Triangulation, width: F, height: F) -> None:
         for i, j in ((tri[0], tri[1]), (tri[1], tri[2]), (tri[0], tri[2])):
             edges[(min(i, j), max(i, j))] += 1
     assert set(edges.values()) <= {1, 2}
-    on_boundary = 0
+    perimeter = F(0)
     for (i, j), count in edges.items():
         (x1, y1), (x2, y2) = mesh.vertices[i], mesh.vertices[j]
         boundary = (x1 == x2 and x1 in (0, width)) or (y1 == y2 and y1 in (0, height))
         assert count == (1 if boundary else 2), ((x1, y1), (x2, y2), count)
-        on_boundary += boundary
-    # every vertex lies on no edge's interior: the boundary is covered without gaps
+        perimeter += abs(x2 - x1) + abs(y2 - y1) if boundary else 0
+    # the boundary is covered once, without gaps or overlaps, and the area exactly
+    assert perimeter == 2 * (width + height)
     assert sum(_area(mesh, t) for t in mesh.triangles) == width * height
-    assert on_boundary >= 4
+    # no hanging nodes: no vertex lies inside an edge (brute force, exact)
+    for i, j in edges:
+        (x1, y1), (x2, y2) = mesh.vertices[i], mesh.vertices[j]
+        for k, (x, y) in enumerate(mesh.vertices):
+            if k not in (i, j) and (x - x1) * (y2 - y1) == (y - y1) * (x2 - x1):
+                assert not (min(x1, x2) <= x <= max(x1, x2) and min(y1, y2) <= y <= max(y1, y2))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
