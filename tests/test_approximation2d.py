@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import random
 import re
 from fractions import Fraction
 
+import mpmath
 import pytest
 import sympy as sp
 
@@ -26,6 +29,7 @@ from reluapprox.errors import (
     InvalidExpression,
 )
 
+F = Fraction
 UNIT = ((0, 1), (0, 1))
 SQUARE = ((-1, 1), (-1, 1))
 
@@ -36,11 +40,33 @@ def _check_certified(
     """The bound is < eps and no sampled point (in 113-bit mpmath) exceeds it."""
     assert res.certified
     assert res.bound < eps
-    assert res.bound == max(res.triangle_bounds)
     random_points = 200 if mesh_points else 20_000
     observed = max_error_mp_2d(res, grid=grid, random_points=random_points, mesh_points=mesh_points)
     assert observed <= res.bound, (observed, res.bound, res.method)
+    _check_triangle_bounds(res)
     return observed
+
+
+def _check_triangle_bounds(res: Approximation2D, count: int = 40) -> None:
+    """Each triangle's own bound holds at its centroid and its edges' midpoints (g in
+    113-bit mpmath, up to its rounding), on ``count`` triangles spread over the mesh."""
+    assert len(res.triangle_bounds) == len(res.triangles)
+    g = sp.lambdify(sp.symbols("x y"), res.expr, modules="mpmath")
+    weights = [(F(1, 3), F(1, 3)), (F(1, 2), F(0)), (F(1, 2), F(1, 2)), (F(0), F(1, 2))]
+    with mpmath.workprec(113):
+        for t in range(0, len(res.triangles), max(1, len(res.triangles) // count)):
+            corners = [res.vertices[i] for i in res.triangles[t]]
+            for l1, l2 in weights:
+                p = [
+                    corners[0][k] + l1 * (corners[1][k] - corners[0][k])
+                    + l2 * (corners[2][k] - corners[0][k])
+                    for k in (0, 1)
+                ]  # fmt: skip
+                f = res.interpolant(*p)
+                value = g(*(mpmath.mpf(q.numerator) / q.denominator for q in p))
+                error = abs(value - mpmath.mpf(f.numerator) / f.denominator)
+                slack = (1 + abs(value)) * mpmath.mpf(2) ** -100  # rounding of p and g(p)
+                assert error <= res.triangle_bounds[t] + slack, (t, p, error)
 
 
 def _sample_points(res: Approximation2D, count: int, seed: int) -> list[tuple[Fraction, Fraction]]:
@@ -97,13 +123,22 @@ def test_float_evaluation_of_the_network_agrees() -> None:
 
 def test_size_is_reported() -> None:
     res = approximate_2d("exp(x - y)", 1e-2, domain=UNIT)
-    widths = res.network.widths
-    assert widths[0] == 2
-    assert widths[-1] == 1
-    assert res.n_neurons == sum(widths[1:-1])
-    assert res.to_dict()["n_triangles"] == res.n_triangles
-    assert res.to_dict()["depth"] == res.network.depth == len(widths) - 1
-    assert "certified" in repr(res)
+    summary = json.loads(json.dumps(res.to_dict()))
+    # the sizes, against the dense network's own parameter arrays (another code path)
+    dense = res.network.to_network()
+    shapes = [w.shape for w in dense.weights]
+    assert shapes[0][1] == 2
+    assert shapes[-1][0] == 1
+    assert summary["widths"] == [2, *(rows for rows, _ in shapes)]
+    assert summary["n_neurons"] == res.n_neurons == sum(rows for rows, _ in shapes[:-1]) > 0
+    assert summary["depth"] == len(shapes) >= 2
+    # the mesh: a triangulated rectangle has V - E + F = 1 (Euler), and uses every vertex
+    edges = {frozenset(e) for tri in res.triangles for e in itertools.combinations(tri, 2)}
+    assert summary["n_vertices"] - len(edges) + summary["n_triangles"] == 1
+    assert {i for tri in res.triangles for i in tri} == set(range(summary["n_vertices"]))
+    assert f"n_triangles={len(res.triangles)}, n_neurons={sum(r for r, _ in shapes[:-1])}" in (
+        repr(res)
+    )
 
 
 def test_c2_bound_is_sharp_for_xy() -> None:
