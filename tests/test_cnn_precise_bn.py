@@ -86,9 +86,13 @@ def test_probe_uses_the_runs_own_validation_split_and_not_the_test_set(
 
 
 def test_probe_refuses_a_run_without_validation_split(
-    fashion_mnist_dir: Path, tmp_path: Path
+    fashion_mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     weights = REPO / "cnn" / "weights" / "stmirror.pt"
     argv = ["--data-dir", str(fashion_mnist_dir), "--cache-dir", str(tmp_path), "--limit", "50"]
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as refused:
         load_benchmark("cnn_precise_bn").main([*argv, str(weights)])
+    # argparse's error exit, for this reason (not any other SystemExit, e.g. a usage error)
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{weights} was trained without a validation split (val_size=0)" in err
