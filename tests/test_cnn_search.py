@@ -402,14 +402,17 @@ def test_a_study_on_a_real_postgresql_server(tmp_path: Path) -> None:
             study="pg", storage=url, data=_data(), trials=2, settings=settings, progress=False,
             echo=lambda line: None, sampler_seed=0,
         )  # fmt: skip
-        again = run_search(
+        before = {t.number: (t.state.name, t.params) for t in first.get_trials()}
+        run_search(
             study="pg", storage=url, data=_data(), trials=3, settings=settings, progress=False,
             echo=lambda line: None, sampler_seed=0,
         )  # fmt: skip
         trials = load_study("pg", url).get_trials()
         trained = [t for t in trials if "refused" not in t.user_attrs]
         assert len(trained) == 3
-        assert first.study_name == again.study_name == "pg"
+        # the second run resumed the first study: its trials are kept as they were
+        assert {t.number: (t.state.name, t.params) for t in trials[: len(before)]} == before
+        assert len(trials) > len(before)
         assert {t.state.name for t in trained} <= {"COMPLETE", "PRUNED"}
         lines = write_report(load_study("pg", url), tmp_path)
         assert lines[0].startswith(f"study 'pg': {len(trials)} trials")
