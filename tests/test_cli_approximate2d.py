@@ -18,7 +18,7 @@ def test_rectangle_prints_plots_and_writes_json(
     pytest.importorskip("matplotlib")
     out_json = tmp_path / "res.json"
     plot = tmp_path / "f.png"
-    args = ["approximate", "sin(x)*cos(y)", "--eps", "1e-2", "--domain", "0", "1", "0", "1"]
+    args = ["approximate", "sin(x)*cos(y)", "--eps", "1e-2", "--domain", "0", "1", "0.5", "2"]
     assert main([*args, "--plot", str(plot), "--json", str(out_json)]) == 0
     out = capsys.readouterr().out
     assert "certified: True" in out
@@ -27,7 +27,8 @@ def test_rectangle_prints_plots_and_writes_json(
     assert plot.read_bytes().startswith(PNG_MAGIC)
     payload = json.loads(out_json.read_text())
     assert payload["bound"] < 0.01
-    assert payload["domain"] == [[0.0, 1.0], [0.0, 1.0]]
+    assert payload["domain"] == [[0.0, 1.0], [0.5, 2.0]]  # A B C D: x in [A, B], y in [C, D]
+    assert f"triangles: {payload['n_triangles']}" in out
 
 
 @pytest.mark.parametrize(
