@@ -76,7 +76,13 @@ def test_designs_round_trip_and_classify(design: Design) -> None:
     model = design.build().eval()
     out = model(torch.zeros(3, 1, 28, 28))
     assert out.shape == (3, 10)
-    assert count_parameters(build_architecture(design.name, budget=None)) == count_parameters(model)
+    # the budget is inclusive: exactly the design's own count passes, one fewer is refused
+    n = count_parameters(model)
+    assert count_parameters(build_architecture(design.name, budget=n)) == n
+    with pytest.raises(
+        BudgetExceeded, match=rf"has {n} trainable parameters, more than .* {n - 1}"
+    ):
+        build_architecture(design.name, budget=n - 1)
 
 
 def test_tied_block_is_counted_once() -> None:
