@@ -10,7 +10,7 @@ no point of a grid, the vertices, the centroids and random points may show an er
 above the bound, ``g`` evaluated in 113-bit mpmath
 (:func:`~reluapprox.approximation2d.max_error_mp_2d`). Hitting the budget
 (:data:`MAX_NEURONS`, :data:`TIME_LIMIT`) is an honest refusal: the instance is tried
-again at ten times the tolerance, up to :data:`LAST_RUNG` times the sup norms, where a
+again at a hundred times the tolerance, up to :data:`LAST_RUNG` times the sup norms, where a
 refusal (of the wider :data:`LAST_MAX_NEURONS`) is a failure, since ``|g - Ig| <=
 max g - min g <= 2 sup |g|`` on every triangle. So every instance checks a certified
 result (most drawn tolerances are out of the budget's reach: Hölder leaves need fine
@@ -75,7 +75,7 @@ def target(u: ContinuousFunction, v: ContinuousFunction, how: str) -> sp.Expr:
     "rectangles, approximate(g, eps, domain=((a, b), (c, d))) is certified, the network "
     "equals the node values exactly, and max |g - f| <= res.bound < eps (113-bit mpmath at "
     "a grid, the vertices, the centroids and random points); after a budget refusal eps is "
-    "raised tenfold, up to 4 max(1, sup |u|) max(1, sup |v|)",
+    "raised a hundredfold, up to 4 max(1, sup |u|) max(1, sup |v|)",
     _instances,
 )
 def bound_holds(instance: Instance) -> float:
@@ -106,7 +106,7 @@ def _certified_below_eps(instance: Instance, *, mesh: str) -> float:
                 g, eps, domain=domain, mesh=mesh, max_neurons=MAX_NEURONS, time_limit=TIME_LIMIT
             )
         except BudgetExceeded:
-            eps *= 10  # an honest refusal within the budget: a coarser tolerance
+            eps *= 100  # an honest refusal within the budget: a coarser tolerance
             continue
         return check(res, eps)
     res = approximate_2d(
@@ -123,7 +123,12 @@ def check(res: Any, eps: float) -> float:
     for vertex, value in list(zip(res.vertices, res.values, strict=True))[::step]:
         assert res.network.exact(list(vertex)) == value, f"network != node value at {vertex}"
     observed = max_error_mp_2d(res, grid=9, random_points=20)
-    assert observed <= res.bound, f"observed {observed!r} > bound {res.bound!r} ({res.method})"
+    # g is evaluated in 113-bit mpmath at points such as centroids that are not binary
+    # fractions: its rounding shows where the bound is 0 (g affine, the mesh exact)
+    slack = 2.0**-100 * (1.0 + float(max(abs(y) for y in res.values)))
+    assert observed <= res.bound + slack, (
+        f"observed {observed!r} > bound {res.bound!r} ({res.method})"
+    )
     return observed / res.bound if res.bound > 0 else 0.0
 
 
