@@ -772,7 +772,8 @@ class Node:
 
     The value is kept as it was computed: a float (the fast path of
     :meth:`CellCertifier.node`, an exact binary rational) or an mpmath ``MPF``;
-    :attr:`value`, :attr:`fraction` and :attr:`nearest` convert on first use.
+    :attr:`value` and :attr:`fraction` convert on first use (:attr:`float_value`
+    is the float, if it is one).
     """
 
     __slots__ = ("_fraction", "_given", "radius", "x")
@@ -804,14 +805,6 @@ class Node:
         """The node value if it is a float (exactly), else ``None``."""
         given = self._given
         return given if isinstance(given, float) else None
-
-    @property
-    def nearest(self) -> float:
-        """The float nearest to the node value (``±inf`` beyond the float range)."""
-        given = self._given
-        if isinstance(given, float):
-            return given
-        return float(lm.to_float(given, rnd=lm.round_nearest))
 
     def __repr__(self) -> str:
         return f"Node(x={self.x!r}, value={self.fraction}, radius={self.radius!r})"
@@ -1261,7 +1254,7 @@ class CellCertifier:
         arb = self._arb
         found = arb.float_value(x, slack)
         if found is None:
-            right = self.node(x, slack=slack)
+            right = self.node(x)  # the exact midpoint (the float path was just refused)
         else:
             self.arb_enclosures += 1
             right = Node(x, found[0], found[1])
