@@ -175,6 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--seed", type=int, metavar="N", default=0, help="seed of every phase")
     r.add_argument("--threads", type=int, metavar="N", default=1, help="torch CPU threads")
+    r.add_argument(
+        "--from-trial",
+        type=int,
+        metavar="N",
+        help="the documented recipe for the design and settings of trial N of --study",
+    )
+    r.add_argument("--study", metavar="NAME", help="the study of --from-trial")
+    r.add_argument(
+        "--storage", default=DEFAULT_STORAGE, metavar="URL", help="the storage of --study"
+    )
     _add_protocol_options(r, val_seed=VAL_SEED)
     _add_run_options(
         r,
@@ -498,12 +508,29 @@ def _search_report(args: argparse.Namespace) -> int:
 
 def _reproduce(args: argparse.Namespace) -> int:
     from cnn.data import FashionMNIST
-    from cnn.models import build_model, count_parameters
-    from cnn.recipes import RECIPES, phase_plan, run_recipe
+    from cnn.models import count_parameters
+    from cnn.recipes import DEFAULT_RECIPE, RECIPES, phase_plan, run_recipe
+    from cnn.space import build_architecture
     from cnn.train import check_output_dir
     from reluapprox._validation import check_positive_int
 
-    recipe = RECIPES[args.recipe]
+    if args.from_trial is None:
+        if args.study is not None:
+            raise InvalidArgument(
+                f"--study={args.study!r} is invalid: expected only with --from-trial"
+            )
+        recipe = RECIPES[args.recipe]
+    else:
+        from cnn.search import load_study, trial_recipe
+
+        if args.study is None:
+            raise InvalidArgument("--from-trial needs --study NAME (the study of the trial)")
+        if args.recipe != DEFAULT_RECIPE:
+            raise InvalidArgument(
+                f"--recipe={args.recipe!r} is invalid with --from-trial: the trial's recipe is "
+                f"{DEFAULT_RECIPE} for its design"
+            )
+        recipe = trial_recipe(load_study(args.study, args.storage), args.from_trial)
     check_positive_int("--seed", args.seed, minimum=0)
     check_positive_int("--threads", args.threads)
     # the settings of every phase: the same for the plan (and --dry-run) and the run
@@ -520,7 +547,7 @@ def _reproduce(args: argparse.Namespace) -> int:
     check_output_dir(args.out, resume=True, overwrite=False, name="--out")
     n_parameters = []
     for directory, config in plan:  # every model within its budget, no run replaced
-        n_parameters.append(count_parameters(build_model(config.arch, budget=config.budget)))
+        n_parameters.append(count_parameters(build_architecture(config.arch, budget=config.budget)))
         check_output_dir(directory, resume=args.resume, overwrite=args.overwrite, name="--out")
     data = _load_data(args)
     assert isinstance(data, FashionMNIST)

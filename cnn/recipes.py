@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +32,9 @@ from typing import Any
 import torch
 
 from cnn.data import VAL_SEED, FashionMNIST, write_atomic
-from cnn.models import ARCHITECTURES
 from cnn.plots import chain_histories, plot_accuracy, plot_loss, read_metrics
-from cnn.train import TrainConfig, check_output_dir, train, write_metrics_csv
+from cnn.space import build_architecture, check_architecture
+from cnn.train import SCHEDULES, TrainConfig, check_output_dir, train, write_metrics_csv
 from reluapprox._validation import check_choice, check_positive_finite, check_positive_int, fail
 
 __all__ = [
@@ -51,22 +52,44 @@ class Phase:
     """One run of a recipe: an architecture trained for ``epochs`` at peak rate ``lr``.
 
     With ``precise_bn`` the batch-norm statistics are re-estimated over the training
-    images after the last epoch (:attr:`cnn.train.TrainConfig.precise_bn`). Every other
-    setting is :class:`cnn.train.TrainConfig`'s default (AdamW, one-cycle schedule, batch
-    128, weight decay 1e-4).
+    images after the last epoch (:attr:`cnn.train.TrainConfig.precise_bn`). The weight
+    decay, schedule and batch size are :class:`cnn.train.TrainConfig`'s defaults (AdamW
+    with weight decay 1e-4, one-cycle schedule, batch 128) unless given (the recipe of a
+    search trial, :func:`cnn.search.trial_recipe`). ``arch`` is a registered
+    architecture or a design name (:mod:`cnn.space`).
     """
 
     arch: str
     epochs: int
     lr: float
     precise_bn: bool = False
+    weight_decay: float | None = None
+    schedule: str | None = None
+    batch_size: int | None = None
 
     def __post_init__(self) -> None:
-        check_choice("arch", self.arch, ARCHITECTURES)
+        check_architecture("arch", self.arch)
         check_positive_int("epochs", self.epochs)
         check_positive_finite("lr", self.lr)
         if not isinstance(self.precise_bn, bool):
             fail("precise_bn", self.precise_bn, "True or False")
+        if self.weight_decay is not None and not (
+            isinstance(self.weight_decay, float) and 0 <= self.weight_decay < math.inf
+        ):
+            fail("weight_decay", self.weight_decay, "None or a finite float >= 0")
+        if self.schedule is not None:
+            check_choice("schedule", self.schedule, SCHEDULES)
+        if self.batch_size is not None:
+            check_positive_int("batch_size", self.batch_size)
+
+    def settings(self) -> dict[str, Any]:
+        """The :class:`cnn.train.TrainConfig` fields this phase sets besides the defaults."""
+        given = {
+            "weight_decay": self.weight_decay,
+            "schedule": self.schedule,
+            "batch_size": self.batch_size,
+        }
+        return {k: v for k, v in given.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -105,7 +128,7 @@ def _weight_shapes(arch: str) -> dict[str, tuple[int, ...]]:
     numbers a caller draws afterwards.
     """
     with torch.random.fork_rng(devices=[]):
-        model = ARCHITECTURES[arch].builder()
+        model = build_architecture(arch, budget=None)
     return {k: tuple(v.shape) for k, v in model.state_dict().items()}
 
 
@@ -174,6 +197,7 @@ def phase_plan(
             val_size=val_size,
             val_seed=val_seed,
             eval_test=eval_test and k == len(recipe.phases),
+            **phase.settings(),
         )
         plan.append((directory, config))
         init_from = str(directory / "model.pt")

@@ -68,6 +68,8 @@ from reluapprox.errors import DataError, InvalidArgument, ReluApproxError
 if TYPE_CHECKING:
     import optuna
 
+    from cnn.recipes import Recipe
+
 __all__ = [
     "DEFAULT_STORAGE",
     "SPACE",
@@ -78,6 +80,7 @@ __all__ = [
     "run_search",
     "suggest_config",
     "trial_config",
+    "trial_recipe",
     "trial_rows",
     "write_report",
 ]
@@ -500,6 +503,53 @@ def trial_config(study: optuna.Study, number: int, *, epochs: int, **overrides: 
     )
     config = config_from_params(dict(trial.params), settings)
     return replace(config, **overrides)
+
+
+#: The views of the design in each phase of the documented recipe, by its architecture.
+_PHASE_VIEWS = {"stmirror": "mirror", "stshift": "shift"}
+
+
+def trial_recipe(study: optuna.Study, number: int) -> Recipe:
+    """The documented recipe (:data:`cnn.recipes.DEFAULT_RECIPE`) for the design of trial
+    ``number``: the "full recipe" of ``python -m cnn reproduce --from-trial``.
+
+    Each phase keeps the documented phase's epochs and re-estimation setting; its peak
+    rate is the trial's, scaled as the documented phases' rates are (``val32``: 0.02, then
+    0.005, a quarter); the weight decay, schedule and batch size are the trial's; the
+    design averages over the documented phase's views (mirror images, then the shifts),
+    or over none in every phase if the trial's design averages none.
+
+    Raises:
+        InvalidArgument: No such trial, or it was refused or failed (:func:`trial_config`).
+    """
+    from cnn.recipes import DEFAULT_RECIPE, RECIPES, Phase, Recipe
+
+    config = trial_config(study, number, epochs=1)
+    design = parse_design(config.arch)
+    documented = RECIPES[DEFAULT_RECIPE]
+    first = documented.phases[0].lr
+    phases = []
+    for phase in documented.phases:
+        views = "none" if design.views == "none" else _PHASE_VIEWS[phase.arch]
+        phases.append(
+            Phase(
+                replace(design, views=views).name,
+                phase.epochs,
+                config.lr * (phase.lr / first),
+                precise_bn=phase.precise_bn,
+                weight_decay=config.weight_decay,
+                schedule=config.schedule,
+                batch_size=config.batch_size,
+            )
+        )
+    return Recipe(
+        f"{DEFAULT_RECIPE}-trial{number}",
+        tuple(phases),
+        f"{DEFAULT_RECIPE} for trial {number} of study {study.study_name!r}: its design "
+        f"{config.arch}, peak rate {config.lr:.4g} (then scaled as in {DEFAULT_RECIPE}), "
+        f"weight decay {config.weight_decay:.3g}, {config.schedule} schedule, batch "
+        f"{config.batch_size}",
+    )
 
 
 _COLUMNS = (

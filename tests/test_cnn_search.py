@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import glob
+import json
 import os
 import shutil
 import signal
@@ -31,6 +32,7 @@ from cnn.search import (  # noqa: E402
     load_study,
     run_search,
     trial_config,
+    trial_recipe,
     write_report,
 )
 from cnn.space import Design, build_architecture, check_architecture, parse_design  # noqa: E402
@@ -233,6 +235,100 @@ def test_from_trial_takes_the_trial_settings(tmp_path: Path) -> None:
         trial.params["batch_size"],
     )
     assert (config.epochs, config.seed, config.budget, config.val_size) == (7, 3, 450, 40)
+
+
+def _study_with_trials(storage: str, name: str, *params: dict[str, Any]) -> Any:
+    """A study holding complete trials with these parameters (no training)."""
+    study = optuna.create_study(study_name=name, storage=storage, direction="maximize")
+    distributions = {
+        "channels": optuna.distributions.IntDistribution(4, 10),
+        "templates": optuna.distributions.IntDistribution(1, 4),
+        "lr": optuna.distributions.FloatDistribution(0.003, 0.05, log=True),
+        "weight_decay": optuna.distributions.FloatDistribution(1e-5, 1e-3, log=True),
+        "kernel": optuna.distributions.CategoricalDistribution((3, 5)),
+        "block_kernel": optuna.distributions.CategoricalDistribution((3, 5)),
+        "separable": optuna.distributions.CategoricalDistribution((True, False)),
+        "pools": optuna.distributions.CategoricalDistribution(("12", "13", "23", "123")),
+        "norm": optuna.distributions.CategoricalDistribution(("post", "pre")),
+        "residual": optuna.distributions.CategoricalDistribution(("tied", "untied", "none")),
+        "views": optuna.distributions.CategoricalDistribution(("none", "mirror", "shift")),
+        "schedule": optuna.distributions.CategoricalDistribution(("onecycle", "cosine")),
+        "batch_size": optuna.distributions.CategoricalDistribution((64, 128, 256)),
+    }
+    assert set(distributions) == set(SPACE)
+    for values in params:
+        study.add_trial(
+            optuna.trial.create_trial(params=values, distributions=distributions, value=0.8)
+        )
+    return study
+
+
+#: The parameters of trial 36 of the documented search (docs/cnn-search.md).
+TRIAL_36 = {
+    "channels": 4, "templates": 3, "lr": 0.016845498111234727,
+    "weight_decay": 1.0813243703176227e-05, "kernel": 3, "block_kernel": 3,
+    "separable": False, "pools": "12", "norm": "post", "residual": "tied", "views": "shift",
+    "schedule": "onecycle", "batch_size": 128,
+}  # fmt: skip
+
+
+def test_the_full_recipe_of_a_trial_is_the_documented_one_for_its_design(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    plain = dict(TRIAL_36, views="none", schedule="cosine", batch_size=64, lr=0.01)
+    study = _study_with_trials(storage, "r", TRIAL_36, plain)
+    recipe = trial_recipe(study, 0)
+    # val32: stmirror 40 epochs at 0.02, then stshift 6 epochs at 0.005 (a quarter)
+    assert [(p.arch, p.epochs, p.lr, p.precise_bn) for p in recipe.phases] == [
+        ("space:c4-k3-b3-plain-p12-t3-post-tied-mirror", 40, 0.016845498111234727, False),
+        ("space:c4-k3-b3-plain-p12-t3-post-tied-shift", 6, 0.004211374527808682, False),
+    ]
+    assert {(p.weight_decay, p.schedule, p.batch_size) for p in recipe.phases} == {
+        (1.0813243703176227e-05, "onecycle", 128)
+    }
+    none = trial_recipe(study, 1)  # no view averaging: the design as it is, in both phases
+    assert [(p.arch, p.lr, p.schedule, p.batch_size) for p in none.phases] == [
+        ("space:c4-k3-b3-plain-p12-t3-post-tied-none", 0.01, "cosine", 64),
+        ("space:c4-k3-b3-plain-p12-t3-post-tied-none", 0.0025, "cosine", 64),
+    ]
+    for args, message in (
+        (["--study", "r", "--recipe", "run31"], "--recipe='run31' is invalid with --from-trial"),
+        ([], "--from-trial needs --study NAME"),
+    ):
+        code = main(["reproduce", "--from-trial", "0", "--storage", storage, *args,
+                     "--out", str(tmp_path / "x"), "--dry-run"])  # fmt: skip
+        assert code == 2
+        assert message in capsys.readouterr().err
+    code = main(["reproduce", "--study", "r", "--out", str(tmp_path / "x"), "--dry-run"])
+    assert code == 2
+    assert "--study='r' is invalid: expected only with --from-trial" in capsys.readouterr().err
+
+
+def test_reproduce_from_a_trial_plans_the_documented_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fashion_mnist_dir: Path
+) -> None:
+    # the plan of seed 20 is the configuration of the two manual runs in docs/cnn-search.md
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    _study_with_trials(storage, "r", TRIAL_36)
+    assert main([
+        "reproduce", "--from-trial", "0", "--study", "r", "--storage", storage,
+        "--data-dir", str(fashion_mnist_dir), "--out", str(tmp_path / "run"), "--seed", "20",
+        "--eval-test", "--dry-run",
+    ]) == 0  # fmt: skip
+    plan = json.loads(capsys.readouterr().out)
+    configs = [p["config"] for p in plan["phases"]]
+    assert [p["n_parameters"] for p in plan["phases"]] == [468, 468]
+    assert [
+        (c["lr"], c["weight_decay"], c["epochs"], c["eval_test"], c["seed"]) for c in configs
+    ] == [
+        (0.016845498111234727, 1.0813243703176227e-05, 40, False, 20),
+        (0.004211374527808682, 1.0813243703176227e-05, 6, True, 20),
+    ]
+    assert configs[0]["init_from"] is None
+    assert configs[1]["init_from"] == str(
+        tmp_path / "run" / "phase1-space:c4-k3-b3-plain-p12-t3-post-tied-mirror" / "model.pt"
+    )
 
 
 def test_search_space_is_what_the_trials_draw(tmp_path: Path) -> None:
