@@ -134,6 +134,15 @@ def test_bad_recipes_are_named() -> None:
         Recipe("empty", (), "")
     with pytest.raises(InvalidArgument, match=r"phases=.* is invalid: .*'logreg' and 'stshift'"):
         Recipe("misfit", (Phase("logreg", 1, 0.01), Phase("stshift", 1, 0.01)), "")
+    with pytest.raises(InvalidArgument, match=r"weight_decay=-0.001 is invalid: expected None"):
+        Phase("stmirror", 1, 0.01, weight_decay=-1e-3)
+    with pytest.raises(InvalidArgument, match=r"schedule='step' is invalid"):
+        Phase("stmirror", 1, 0.01, schedule="step")
+    with pytest.raises(InvalidArgument, match=r"batch_size=0 is invalid"):
+        Phase("stmirror", 1, 0.01, batch_size=0)
+    # a design, with the settings of a search trial, is a phase too
+    phase = Phase("space:c4-k3-b3-plain-p12-t3-post-tied-mirror", 1, 0.01, schedule="cosine")
+    assert phase.settings() == {"schedule": "cosine"}
 
 
 def test_documented_recipe_is_the_committed_runs() -> None:
