@@ -150,16 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--stop-after", type=int, metavar="K", help="stop after epoch K (continue: --resume)"
     )
-    t.add_argument(
-        "--from-trial",
-        type=int,
-        metavar="N",
-        help="the design, rate, decay, schedule and batch size of trial N of --study",
-    )
-    t.add_argument("--study", metavar="NAME", help="the study of --from-trial")
-    t.add_argument(
-        "--storage", default=DEFAULT_STORAGE, metavar="URL", help="the storage of --study"
-    )
+    _add_trial_options(t, "the design, rate, decay, schedule and batch size of trial N")
     _add_protocol_options(t, val_seed=VAL_SEED)
     _add_run_options(
         t,
@@ -175,16 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--seed", type=int, metavar="N", default=0, help="seed of every phase")
     r.add_argument("--threads", type=int, metavar="N", default=1, help="torch CPU threads")
-    r.add_argument(
-        "--from-trial",
-        type=int,
-        metavar="N",
-        help="the documented recipe for the design and settings of trial N of --study",
-    )
-    r.add_argument("--study", metavar="NAME", help="the study of --from-trial")
-    r.add_argument(
-        "--storage", default=DEFAULT_STORAGE, metavar="URL", help="the storage of --study"
-    )
+    _add_trial_options(r, "the documented recipe for the design and settings of trial N")
     _add_protocol_options(r, val_seed=VAL_SEED)
     _add_run_options(
         r,
@@ -277,6 +259,17 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--out", type=Path, default=Path("search-report"), metavar="DIR", help="output")
     w.add_argument("--top", type=int, default=10, metavar="N", help="rows of the table")
     return parser
+
+
+def _add_trial_options(p: argparse.ArgumentParser, what: str) -> None:
+    """--from-trial, --study and --storage: a trial of a search study."""
+    from cnn.search import DEFAULT_STORAGE
+
+    p.add_argument("--from-trial", type=int, metavar="N", help=f"{what} of --study")
+    p.add_argument("--study", metavar="NAME", help="the study of --from-trial")
+    p.add_argument(
+        "--storage", default=DEFAULT_STORAGE, metavar="URL", help="the storage of --study"
+    )
 
 
 def _add_protocol_options(p: argparse.ArgumentParser, *, val_seed: int) -> None:

@@ -50,6 +50,7 @@ __all__ = [
     "ShiftAveraged",
     "TiedResidual",
     "build_model",
+    "check_budget",
     "count_parameters",
     "count_statistics",
     "layer_table",
@@ -377,12 +378,21 @@ def build_model(name: str = DEFAULT_ARCH, *, budget: int | None = DEFAULT_BUDGET
     check_choice("name", name, ARCHITECTURES)
     if budget is not None:
         budget = check_positive_int("budget", budget)
-    model = ARCHITECTURES[name].builder()
+    return check_budget(ARCHITECTURES[name].builder(), budget, f"architecture {name!r}")
+
+
+def check_budget(model: nn.Module, budget: int | None, what: str) -> nn.Module:
+    """Return ``model`` if it has at most ``budget`` trainable parameters (``None``: any).
+
+    Raises:
+        BudgetExceeded: Naming ``what`` (``"architecture 'x'"``), the count and the budget.
+    """
     n = count_parameters(model)
     if budget is not None and n > budget:
+        kind = what.split()[0]
         raise BudgetExceeded(
-            f"architecture {name!r} has {n} trainable parameters, more than the budget of "
-            f"{budget}: choose a smaller architecture or raise the budget"
+            f"{what} has {n} trainable parameters, more than the budget of "
+            f"{budget}: choose a smaller {kind} or raise the budget"
         )
     return model
 

@@ -40,10 +40,9 @@ from cnn.models import (
     ShiftAveraged,
     TiedResidual,
     build_model,
-    count_parameters,
+    check_budget,
 )
 from reluapprox._validation import check_positive_int, fail
-from reluapprox.errors import BudgetExceeded
 
 __all__ = [
     "NORMS",
@@ -266,11 +265,4 @@ def build_architecture(name: str, *, budget: int | None) -> nn.Module:
         return build_model(check_architecture("arch", name), budget=budget)
     if budget is not None:
         budget = check_positive_int("budget", budget)
-    model = parse_design(name).build()
-    n = count_parameters(model)
-    if budget is not None and n > budget:
-        raise BudgetExceeded(
-            f"design {name!r} has {n} trainable parameters, more than the budget of "
-            f"{budget}: choose a smaller design or raise the budget"
-        )
-    return model
+    return check_budget(parse_design(name).build(), budget, f"design {name!r}")

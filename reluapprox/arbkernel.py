@@ -586,6 +586,13 @@ _ONE = flint.arb(1)
 _ZERO = flint.arb(0)
 
 
+def _halves(a: float, b: float) -> list[tuple[float, float]]:
+    """The two halves of ``[a, b]``, each widened by one float at the float midpoint
+    (within 1 ulp of the exact one), so that they cover both exact halves."""
+    middle = 0.5 * a + 0.5 * b
+    return [(a, math.nextafter(middle, math.inf)), (math.nextafter(middle, -math.inf), b)]
+
+
 def _ball(a: float, b: float) -> Any:
     """A ball containing ``[a, b]``: the float midpoint, the half-width rounded up."""
     if a == b:
@@ -790,7 +797,7 @@ class ArbKernel:
         argument = (_ball(a, b), _ONE, _ZERO)
         if flint.ctx.prec == ARB_PRECISION:
             if self._halves_first:  # see c2_bound
-                coefficients = self._halves_first_coefficients(jet, a, b, expect)
+                coefficients = self._halves_first_coefficients(a, b, expect)
                 if coefficients is not None:
                     return coefficients
             try:
@@ -827,10 +834,7 @@ class ArbKernel:
         if expect is not None and sign != expect:
             return down, up, sign
         self._halves_first = True  # the next cell starts with its halves
-        middle = 0.5 * a + 0.5 * b  # within 1 ulp of the midpoint: widen the halves
-        halves = self._seconds(
-            [(a, math.nextafter(middle, math.inf)), (math.nextafter(middle, -math.inf), b)]
-        )
+        halves = self._seconds(_halves(a, b))
         if halves is not None:
             down = min(down, _peano(halves[0][1], halves[1][1]))
             up = min(up, _peano(-halves[0][0], -halves[1][0]))
@@ -861,9 +865,12 @@ class ArbKernel:
             ]
         )
 
-    def _seconds(self, cells: list[tuple[float, float]]) -> list[tuple[float, float]] | None:
+    def _seconds(
+        self, cells: list[tuple[float, float]], *, check_values: bool = False
+    ) -> list[tuple[float, float]] | None:
         """Float bounds ``(m, M)`` of ``g''`` on each cell (``None`` if one has none);
-        ``m < 0 < M`` where the ball contains 0."""
+        ``m < 0 < M`` where the ball contains 0. ``check_values``: also ``None`` where
+        the ball of ``g`` or ``g'`` is not finite (cells not inside a checked cell)."""
         function = self._jet
         if function is None:
             return None
@@ -880,17 +887,17 @@ class ArbKernel:
                 jet = self._run(function, argument)
                 if jet is None:
                     return None
-            # non-finite ends fail _second_bounds (g and g' are not checked: the
-            # callers' cells have finite balls, and these cells lie within them)
+            # non-finite ends fail _second_bounds (g and g' are checked on request: the
+            # cells of the whole-cell path lie within a cell whose balls are finite)
             half = jet[2]
             second = _second_bounds(float(half.lower()), float(half.upper()))
-            if second is None:
+            if second is None or (check_values and not (jet[0].is_finite() and jet[1].is_finite())):
                 return None
             found.append(second)
         return found
 
     def _halves_first_coefficients(
-        self, jet: JetFunction, a: float, b: float, expect: int | None
+        self, a: float, b: float, expect: int | None
     ) -> tuple[float, float, int] | None:
         """:meth:`chord_error` from the two halves of ``[a, b]`` alone, or ``None`` (then
         the whole-cell path runs).
@@ -902,23 +909,10 @@ class ArbKernel:
         wider than half :data:`PIECES_RTOL` (the pieces may be needed); a union
         narrower than :data:`SPLIT_RTOL` ends the run of halves-first cells.
         """
-        middle = 0.5 * a + 0.5 * b  # within 1 ulp of the midpoint: widen the halves
-        seconds = []
-        for lo, hi in (
-            (a, math.nextafter(middle, math.inf)),
-            (math.nextafter(middle, -math.inf), b),
-        ):
-            try:
-                found = jet((_ball(lo, hi), _ONE, _ZERO))
-            except (_Refused, ValueError, ZeroDivisionError):
-                self._halves_first = False
-                return None
-            half = found[2]
-            second = _second_bounds(float(half.lower()), float(half.upper()))
-            if second is None or not (found[0].is_finite() and found[1].is_finite()):
-                self._halves_first = False
-                return None
-            seconds.append(second)
+        seconds = self._seconds(_halves(a, b), check_values=True)
+        if seconds is None:
+            self._halves_first = False
+            return None
         (m1, big_m1), (m2, big_m2) = seconds
         m, big_m = min(m1, m2), max(big_m1, big_m2)
         # the float ends are already widened: only the relative width is tested here
@@ -956,7 +950,7 @@ class ArbKernel:
             jet = self._jet  # chord_error, inlined: the hot path of the adaptive meshes
             if jet is not None and flint.ctx.prec == ARB_PRECISION:
                 if self._halves_first:
-                    coefficients = self._halves_first_coefficients(jet, a, b, None)
+                    coefficients = self._halves_first_coefficients(a, b, None)
                     if coefficients is not None:
                         worst = max(coefficients[0], coefficients[1])
                         return (h * h * _FLOAT_MARGIN * worst + radius) * _FLOAT_MARGIN + (
@@ -970,23 +964,16 @@ class ArbKernel:
                     return None
                 half = found[2]  # its finiteness: _second_bounds checks the float ends
                 lower, upper = float(half.lower()), float(half.upper())
-                if (
-                    lower > _FLOAT_TINY
-                    and upper < _FLOAT_HUGE
-                    and upper - lower <= SPLIT_RTOL * (upper + lower)
-                ):
-                    # g'' > 0 known to a few percent: the whole cell's coefficient, as
-                    # chord_error gives it (the float ends widened by 2 ulps each)
-                    worst = upper + upper * 2.0**-51 + 5e-324
-                    return (h * h * _FLOAT_MARGIN * (worst / 4 * _FLOAT_MARGIN) + radius) * (
-                        _FLOAT_MARGIN
-                    ) + _UNDERFLOW
-                if (
-                    lower > -_FLOAT_HUGE
-                    and upper < -_FLOAT_TINY
-                    and upper - lower <= SPLIT_RTOL * -(upper + lower)
-                ):
-                    worst = -lower - lower * 2.0**-51 + 5e-324  # |lower| rounded up
+                # the common case, g'' of one sign known to SPLIT_RTOL: the whole cell's
+                # coefficient as chord_error gives it (the float end widened by 2 ulps)
+                if lower > _FLOAT_TINY and upper < _FLOAT_HUGE:
+                    largest = upper
+                elif lower > -_FLOAT_HUGE and upper < -_FLOAT_TINY:
+                    largest = -lower
+                else:
+                    largest = 0.0
+                if largest and upper - lower <= SPLIT_RTOL * abs(upper + lower):
+                    worst = largest + largest * 2.0**-51 + 5e-324
                     return (h * h * _FLOAT_MARGIN * (worst / 4 * _FLOAT_MARGIN) + radius) * (
                         _FLOAT_MARGIN
                     ) + _UNDERFLOW

@@ -1020,8 +1020,8 @@ class CellCertifier:
     def _c2_recheck(
         self, left: Node, right: Node, found: float | None, target: float | None
     ) -> float | None:
-        """:meth:`c2_bound` after the Arb bound ``found``: mpmath where it is missing
-        or misses ``target`` narrowly."""
+        """:meth:`c2_bound` after the Arb bound ``found``: mpmath where it is missing or
+        misses ``target`` narrowly (with the back-off)."""
         a, b = left.x, right.x
         radius = max(left.radius, right.radius)
         if found is not None:
@@ -1227,49 +1227,12 @@ class CellCertifier:
             ``(bound, "C2")`` or ``(bound, "oscillation")``; ``(None, reason)`` when no
             finite bound could be proved.
         """
+        # c2_bound, with its common case first: the hot path of the adaptive march
         lr, rr = left.radius, right.radius
         arb_c2 = self._arb.c2_bound(left.x, right.x, lr if lr > rr else rr)
         if arb_c2 is not None and target is not None and arb_c2 <= target:
             self.arb_enclosures += 1
             return arb_c2, "C2"
-        return self._cell_bound_after(left, right, arb_c2, target)
-
-    def trial(
-        self, left: Node, x: float, *, target: float, slack: float
-    ) -> tuple[Node, float | None, str]:
-        """``node(x, slack=slack)`` and ``cell_bound(left, node, target=target)`` in one
-        call: the hot path of the adaptive march (a trial cell ``[left.x, x]``).
-
-        Returns:
-            The node at ``x`` and :meth:`cell_bound`'s ``(bound, how)``.
-
-        Examples:
-            >>> import sympy as sp
-            >>> from reluapprox.expr import SYMBOL
-            >>> cert = CellCertifier(SYMBOL**2)
-            >>> right, bound, how = cert.trial(cert.node(0.0), 0.5, target=0.1, slack=1e-20)
-            >>> right.fraction, 0.0625 <= bound < 0.0626, how  # h**2/8 * 2
-            (Fraction(1, 4), True, 'C2')
-        """
-        arb = self._arb
-        found = arb.float_value(x, slack)
-        if found is None:
-            right = self.node(x)  # the exact midpoint (the float path was just refused)
-        else:
-            self.arb_enclosures += 1
-            right = Node(x, found[0], found[1])
-        lr, rr = left.radius, right.radius
-        arb_c2 = arb.c2_bound(left.x, x, lr if lr > rr else rr)
-        if arb_c2 is not None and arb_c2 <= target:
-            self.arb_enclosures += 1
-            return right, arb_c2, "C2"
-        bound, how = self._cell_bound_after(left, right, arb_c2, target)
-        return right, bound, how
-
-    def _cell_bound_after(
-        self, left: Node, right: Node, arb_c2: float | None, target: float | None
-    ) -> tuple[float | None, str]:
-        """:meth:`cell_bound` after the Arb C^2 bound ``arb_c2`` did not settle it."""
         c2 = self._c2_recheck(left, right, arb_c2, target)
         if c2 is not None and target is not None and c2 <= target:
             return c2, "C2"
@@ -1290,6 +1253,32 @@ class CellCertifier:
                 )
             return None, "the enclosure of g is unbounded on the cell"
         return min(found, key=lambda f: f[0])
+
+    def trial(
+        self, left: Node, x: float, *, target: float, slack: float
+    ) -> tuple[Node, float | None, str]:
+        """``node(x, slack=slack)`` and ``cell_bound(left, node, target=target)`` in one
+        call: the hot path of the adaptive march (a trial cell ``[left.x, x]``).
+
+        Returns:
+            The node at ``x`` and :meth:`cell_bound`'s ``(bound, how)``.
+
+        Examples:
+            >>> import sympy as sp
+            >>> from reluapprox.expr import SYMBOL
+            >>> cert = CellCertifier(SYMBOL**2)
+            >>> right, bound, how = cert.trial(cert.node(0.0), 0.5, target=0.1, slack=1e-20)
+            >>> right.fraction, 0.0625 <= bound < 0.0626, how  # h**2/8 * 2
+            (Fraction(1, 4), True, 'C2')
+        """
+        found = self._arb.float_value(x, slack)
+        if found is None:
+            right = self.node(x)  # the exact midpoint (the float path was just refused)
+        else:
+            self.arb_enclosures += 1
+            right = Node(x, found[0], found[1])
+        bound, how = self.cell_bound(left, right, target=target)
+        return right, bound, how
 
 
 def max_error_mp(

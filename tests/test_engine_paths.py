@@ -22,6 +22,7 @@ from reluapprox.certify import CellCertifier, coprime_fraction, float_fraction
 from reluapprox.expr import SYMBOL, parse_expression
 from reluapprox.floaterror import _down, _up
 from reluapprox.interpolation import _exact_float_slopes
+from tests.test_arbkernel import sampled_chord_error
 
 x = SYMBOL
 
@@ -121,18 +122,6 @@ def test_upward_and_downward_steps_of_arrays_bound_the_next_float(values: list[f
     assert _down(-0.0) == -5e-324
 
 
-def _sampled_chord_error(expr: sp.Expr, a: float, b: float) -> tuple[mpmath.mpf, mpmath.mpf]:
-    """The least and largest ``g - chord`` at 401 points of ``[a, b]`` (50 digits)."""
-    g = sp.lambdify(x, expr, "mpmath")
-    with mpmath.workdps(50):
-        ga, gb, h = g(mpmath.mpf(a)), g(mpmath.mpf(b)), mpmath.mpf(b) - mpmath.mpf(a)
-        errors = []
-        for k in range(401):
-            t = mpmath.mpf(a) + h * k / 400
-            errors.append(g(t) - (ga + (gb - ga) * (t - a) / h))
-    return min(errors), max(errors)
-
-
 @pytest.mark.parametrize("kind", ["c2_bound", "chord_error"])
 def test_halves_first_cells_stay_proved(kind: str) -> None:
     # consecutive cells across the inflection point of Runge's function at 1/sqrt(75),
@@ -144,7 +133,7 @@ def test_halves_first_cells_stay_proved(kind: str) -> None:
         for a, b in cells:
             halves_first = kernel._halves_first
             used += halves_first
-            low, high = _sampled_chord_error(RUNGE, a, b)
+            low, high = sampled_chord_error(RUNGE, a, b, 400)
             h = mpmath.mpf(b) - mpmath.mpf(a)
             if kind == "c2_bound":
                 bound = kernel.c2_bound(a, b, 0.0)
