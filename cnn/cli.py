@@ -215,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument(
         "--fold",
         action="store_true",
-        help="fold batch norm into neighbouring weights where exact (the deployable model)",
+        help="save the deployable model: batch norm folded where exact, redundant numbers "
+        "removed (cnn.fold.deployable)",
     )
     x.add_argument(
         "--protocol",
@@ -308,20 +309,20 @@ def _load_data(args: argparse.Namespace) -> object:
 
 
 def _archs(args: argparse.Namespace) -> int:
-    from cnn.fold import count_stored, fold_batch_norm
+    from cnn.fold import count_stored, deployable
     from cnn.models import ARCHITECTURES, build_model, count_parameters
 
-    print(f"{'name':<10} {'trainable':>9} {'stored':>6} {'folded':>6}  description")
+    print(f"{'name':<10} {'trainable':>9} {'stored':>6} {'deployable':>10}  description")
     for name, arch in ARCHITECTURES.items():
         model = build_model(name, budget=None)
         n, stored = count_parameters(model), count_stored(model)
-        folded = count_stored(fold_batch_norm(model))
-        print(f"{name:<10} {n:>9} {stored:>6} {folded:>6}  {arch.description}")
+        deployed = count_stored(deployable(model))
+        print(f"{name:<10} {n:>9} {stored:>6} {deployed:>10}  {arch.description}")
     return 0
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from cnn.fold import count_stored, fold_batch_norm
+    from cnn.fold import count_stored, deployable, fold_batch_norm
     from cnn.models import (
         ARCHITECTURES,
         count_parameters,
@@ -346,7 +347,9 @@ def _summary(args: argparse.Namespace) -> int:
         print(f"{'':<6} {stats:>10}  batch-norm running statistics (estimated, not trained)")
     print(f"{'':<6} {count_stored(model):>10}  stored numbers (trainable + statistics)")
     folded = count_stored(fold_batch_norm(model))
-    print(f"{'':<6} {folded:>10}  stored numbers of the deployable model (export --fold)")
+    print(f"{'':<6} {folded:>10}  stored numbers with batch norm folded (cnn.fold.fold_batch_norm)")
+    deployed = count_stored(deployable(model))
+    print(f"{'':<6} {deployed:>10}  stored numbers of the deployable model (export --fold)")
     if total > args.budget:
         build_architecture(args.arch, budget=args.budget)  # raises BudgetExceeded
     return 0
@@ -616,7 +619,13 @@ def _export(args: argparse.Namespace) -> int:
 
     from cnn.data import FashionMNIST
     from cnn.evaluate import evaluate_model, export_weights, load_model
-    from cnn.fold import FOLD_TOLERANCE, count_stored, fold_batch_norm
+    from cnn.fold import (
+        FOLD_TOLERANCE,
+        count_stored,
+        deployable,
+        fold_batch_norm,
+        log_probability_difference,
+    )
     from cnn.train import normalise, recalibrate_batch_norm
 
     if args.precise_bn and args.limit is not None:
@@ -648,25 +657,29 @@ def _export(args: argparse.Namespace) -> int:
     stored = count_stored(model)
     fold_check: dict[str, object] = {}
     if args.fold:
-        folded = fold_batch_norm(model)
+        folded, deployed = fold_batch_norm(model), deployable(model)
         test_x = normalise(data.test_images)
         with torch.inference_mode():
-            a, b = model(test_x), folded(test_x)
+            a, b, d = model(test_x), folded(test_x), deployed(test_x)
         diff = float((a - b).abs().max()) if len(test_x) else 0.0
-        changed = int((a.argmax(1) != b.argmax(1)).sum())
-        if not diff <= FOLD_TOLERANCE:
+        log_diff = log_probability_difference(a, d)
+        changed = int((a.argmax(1) != d.argmax(1)).sum())
+        if not (diff <= FOLD_TOLERANCE and log_diff <= FOLD_TOLERANCE):
             raise DataError(
-                f"folding changed the logits by {diff:.3g} > {FOLD_TOLERANCE} (not exported)"
+                f"folding changed the logits by {diff:.3g} and the deployable model the "
+                f"log-probabilities by {log_diff:.3g}, more than {FOLD_TOLERANCE} (not exported)"
             )
         fold_check = {
+            "n_stored_batch_norm_folded": count_stored(folded),
             "fold_max_abs_logit_difference": diff,
-            "fold_changed_test_predictions": changed,
+            "deployable_max_abs_log_probability_difference": log_diff,
+            "deployable_changed_test_predictions": changed,
         }
-        model = folded
+        model = deployed
     result = evaluate_model(model, data, split="both")
     summary = {
         "architecture": ckpt["arch"],
-        "n_parameters": result["n_parameters"],
+        "n_parameters": int(ckpt["n_parameters"]),
         "n_statistics": result["n_statistics"],
         "n_stored": count_stored(model),
         "n_stored_unfolded": stored,

@@ -11,7 +11,7 @@ import torch
 
 from cnn.checkpoint import seal
 from cnn.data import FashionMNIST
-from cnn.fold import fold_batch_norm
+from cnn.fold import count_stored, deployable
 from cnn.models import count_parameters, count_statistics
 from cnn.space import build_architecture
 from cnn.train import CHECKPOINT_FORMAT, evaluate_tensors, load_checkpoint, normalise, save_atomic
@@ -66,8 +66,8 @@ def load_model(checkpoint: str | os.PathLike[str]) -> tuple[torch.nn.Module, dic
     folded = ckpt.get("folded", False)
     if not isinstance(folded, bool):
         raise DataError(f"checkpoint {checkpoint}: folded={folded!r} is invalid: expected a bool")
-    if folded:  # written by `export --fold`: the structure of the folded model
-        model = fold_batch_norm(model)
+    if folded:  # written by `export --fold`: the structure of the deployable model
+        model = deployable(model)
     try:
         model.load_state_dict(ckpt["model"])
     except (RuntimeError, KeyError) as exc:
@@ -94,7 +94,8 @@ def evaluate_checkpoint(
 
     Returns:
         A JSON-serialisable dict with ``checkpoint``, ``architecture``, ``n_parameters``
-        (trainable), ``n_statistics`` (batch-norm running statistics, not trained), for
+        (trainable, as trained), ``n_statistics`` (batch-norm running statistics, not
+        trained), ``n_stored`` (every stored number, :func:`cnn.fold.count_stored`), for
         each evaluated split ``S`` the keys ``S_accuracy``, ``S_loss`` and ``n_S``, and
         ``confusion_matrix`` (of the test set when it is evaluated, else of the training
         set; rows = true class), ``confusion_split`` and ``classes``.
@@ -104,8 +105,12 @@ def evaluate_checkpoint(
     """
     check_choice("split", split, SPLITS)
     model, ckpt = load_model(checkpoint)
-    return {"checkpoint": str(checkpoint), "architecture": ckpt["arch"]} | evaluate_model(
-        model, data, split=split
+    # a deployable model (``export --fold``) is not trained: report the trained count
+    trained = {"n_parameters": int(ckpt["n_parameters"]), "n_stored": count_stored(model)}
+    return (
+        {"checkpoint": str(checkpoint), "architecture": ckpt["arch"]}
+        | evaluate_model(model, data, split=split)
+        | trained
     )
 
 
@@ -113,7 +118,7 @@ def evaluate_model(
     model: torch.nn.Module, data: FashionMNIST, *, split: str = "test"
 ) -> dict[str, Any]:
     """Evaluate ``model`` (put in eval mode) on ``data``: the keys of
-    :func:`evaluate_checkpoint` but ``checkpoint`` and ``architecture``."""
+    :func:`evaluate_checkpoint` but ``checkpoint``, ``architecture`` and ``n_stored``."""
     check_choice("split", split, SPLITS)
     result: dict[str, Any] = {
         "n_parameters": count_parameters(model),
@@ -138,7 +143,8 @@ def format_report(result: dict[str, Any]) -> str:
     lines = [
         f"checkpoint: {result['checkpoint']}",
         f"architecture: {result['architecture']} ({result['n_parameters']} trainable "
-        f"parameters, {result['n_statistics']} normalisation statistics)",
+        f"parameters, {result['n_statistics']} normalisation statistics, "
+        f"{result['n_stored']} stored numbers)",
     ]
     for name, label in (("train", "train accuracy:"), ("test", "test accuracy: ")):
         if f"{name}_accuracy" in result:
@@ -173,7 +179,7 @@ def export_weights(
     metrics (no optimizer state), so it is small and loads with :func:`load_model`.
     ``model_state`` replaces the checkpoint's state dict (e.g. with batch-norm statistics
     re-estimated by :func:`cnn.train.recalibrate_batch_norm`); it must have the same keys,
-    or with ``folded`` those of the model folded by :func:`cnn.fold.fold_batch_norm`
+    or with ``folded`` those of the deployable model of :func:`cnn.fold.deployable`
     (the file then records ``folded: True`` and :func:`load_model` rebuilds that form).
 
     Raises:
@@ -183,7 +189,7 @@ def export_weights(
     ckpt = load_checkpoint(checkpoint)
     keys = sorted(ckpt["model"])
     if folded:
-        keys = sorted(fold_batch_norm(build_architecture(ckpt["arch"], budget=None)).state_dict())
+        keys = sorted(deployable(build_architecture(ckpt["arch"], budget=None)).state_dict())
     if (model_state is None and folded) or (
         model_state is not None and sorted(model_state) != keys
     ):

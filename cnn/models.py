@@ -287,7 +287,7 @@ ARCHITECTURES: dict[str, Architecture] = {
             "stshift7",
             lambda: _st_tied(shifts=PLUS_SHIFTS, channels=7),
             "the strict variant: stshift with 7 channels (439 trainable parameters, "
-            "474 stored numbers once folded)",
+            "450 stored numbers deployed)",
         ),
         Architecture(
             "stmirror7",

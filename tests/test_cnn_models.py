@@ -114,10 +114,11 @@ def test_archs_lists_every_architecture_with_its_counts(
     assert main(["archs"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1 + len(ARCHITECTURES) <= 1 + 8  # a header, at most 8 architectures
-    assert lines[0].split()[:4] == ["name", "trainable", "stored", "folded"]
+    assert lines[0].split()[:4] == ["name", "trainable", "stored", "deployable"]
     rows = {line.split()[0]: line.split()[1:4] for line in lines[1:]}
-    assert rows["logreg"] == ["7850", "7850", "7850"]  # no normalisation: nothing to fold
-    assert rows["stshift"] == ["494", "574", "534"]
+    # no normalisation to fold; the reference class removes one row of 784 + 1 numbers
+    assert rows["logreg"] == ["7850", "7850", "7065"]
+    assert rows["stshift"] == ["494", "574", "507"]
     assert rows["stmirror"] == rows["stshift"]  # the same weights, fewer views
 
 
@@ -169,7 +170,8 @@ def test_summary_reports_statistics_outside_the_budget(
     assert re.search(r"^total\s+494\s+trainable", out, re.MULTILINE)
     assert re.search(r"^\s+80\s+batch-norm running statistics", out, re.MULTILINE)
     assert re.search(r"^\s+574\s+stored numbers \(trainable", out, re.MULTILINE)
-    assert re.search(r"^\s+534\s+stored numbers of the deployable", out, re.MULTILINE)
+    assert re.search(r"^\s+532\s+stored numbers with batch norm folded", out, re.MULTILINE)
+    assert re.search(r"^\s+507\s+stored numbers of the deployable", out, re.MULTILINE)
     assert main(["summary", "--arch", "logreg", "--budget", "8000"]) == 0
     assert "running statistics" not in capsys.readouterr().out
 

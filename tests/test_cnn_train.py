@@ -25,7 +25,7 @@ from cnn.evaluate import (  # noqa: E402
     export_weights,
     load_model,
 )
-from cnn.fold import FOLD_TOLERANCE, count_stored  # noqa: E402
+from cnn.fold import FOLD_TOLERANCE, count_stored, log_probability_difference  # noqa: E402
 from cnn.models import DEFAULT_ARCH, build_model  # noqa: E402
 from cnn.train import (  # noqa: E402
     TrainConfig,
@@ -342,9 +342,12 @@ def test_export_fold_keeps_the_logits_and_counts_every_number(
     capsys.readouterr()
     saved = json.loads((tmp_path / "folded.json").read_text())
     assert saved["folded"] is True
-    assert (saved["n_stored_unfolded"], saved["n_stored"]) == (574, 534)
+    assert (saved["n_stored_unfolded"], saved["n_stored"]) == (574, 507)
+    assert saved["n_stored_batch_norm_folded"] == 532
+    assert saved["n_parameters"] == 494  # the trained network's count
     assert saved["fold_max_abs_logit_difference"] <= FOLD_TOLERANCE
-    assert saved["fold_changed_test_predictions"] == 0
+    assert saved["deployable_max_abs_log_probability_difference"] <= FOLD_TOLERANCE
+    assert saved["deployable_changed_test_predictions"] == 0
     folded, ckpt = load_model(tmp_path / "folded.pt")
     assert ckpt["folded"] is True
     assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in folded.modules())
@@ -352,10 +355,11 @@ def test_export_fold_keeps_the_logits_and_counts_every_number(
     x = normalise(small_data.test_images[:300])
     with torch.no_grad():
         a, b = plain(x), folded(x)
-    assert float((a - b).abs().max()) <= FOLD_TOLERANCE
+    assert log_probability_difference(a, b) <= FOLD_TOLERANCE
     assert torch.equal(a.argmax(1), b.argmax(1))
     again = evaluate_checkpoint(tmp_path / "folded.pt", small_data)
     assert again["test_accuracy"] == saved["test_accuracy"]
+    assert (again["n_parameters"], again["n_stored"]) == (494, 507)
     # a folded file is not folded again
     twice = [*argv, "--limit", "50", "--dest", str(tmp_path / "twice")]
     assert main([*twice, "--checkpoint", str(tmp_path / "folded.pt")]) == 2
@@ -394,7 +398,7 @@ def test_committed_weights_reproduce_reported_accuracy(
     assert result["n_test"] == 10000
 
 
-@pytest.mark.parametrize(("name", "stored"), [("best-folded", 534), ("strict-folded", 474)])
+@pytest.mark.parametrize(("name", "stored"), [("best-folded", 507), ("strict-folded", 450)])
 def test_committed_deployable_models_count_every_number_and_reproduce_their_accuracy(
     name: str, stored: int, fashion_mnist_dir: Path, cache_dir: Path
 ) -> None:
@@ -403,7 +407,7 @@ def test_committed_deployable_models_count_every_number_and_reproduce_their_accu
     model, ckpt = load_model(weights / f"{name}.pt")
     assert ckpt["folded"] is True
     assert count_stored(model) == reported["n_stored"] == stored
-    assert reported["fold_changed_test_predictions"] == 0
+    assert reported["deployable_changed_test_predictions"] == 0
     assert reported["protocol"]["seeds"] == [10, 11, 12, 13, 14]
     data = load_fashion_mnist(fashion_mnist_dir, cache_dir=cache_dir)
     result = evaluate_model(model, data, split="test")
