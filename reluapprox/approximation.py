@@ -52,7 +52,6 @@ References:
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 import time
@@ -75,7 +74,9 @@ from reluapprox._validation import (
 )
 from reluapprox.approximation2d import Approximation2D, approximate_2d, is_rectangle
 from reluapprox.certify import PRECISION, CellCertifier, Node, up_fraction
-from reluapprox.deep2d import DeepApproximation2D, with_depth_2d
+from reluapprox.deep import DeepNetwork
+from reluapprox.deep2d import DeepApproximation2D, approximate_deep_2d
+from reluapprox.depthchoice import choose_depth
 from reluapprox.errors import BudgetExceeded, CertificationError, InvalidArgument
 from reluapprox.expr import Target, as_target
 from reluapprox.floaterror import float_error_bound, float_format, shallow_float_errors
@@ -795,7 +796,15 @@ def approximate(
             )
 
         if architecture != "shallow":
-            return with_depth_2d(g, eps, domain, architecture, max_neurons, shallow_2d)
+            return choose_depth(
+                architecture,
+                lambda: approximate_deep_2d(g, eps, domain=domain),
+                shallow_2d,
+                finish=lambda deep: deep,
+                max_neurons=max_neurons,
+                refused=(InvalidArgument, BudgetExceeded),
+                shallow_name="triangulation",
+            )
         return shallow_2d(max_neurons)
     start_time = time.monotonic()
     eps = check_positive_finite("eps", eps)
@@ -853,7 +862,16 @@ def approximate(
                 progress=progress,
             )
 
-        return _with_depth(g, eps, (a, b), architecture, max_neurons, shallow)
+        start = time.monotonic()
+        return choose_depth(
+            architecture,
+            lambda: analytic.approximate_deep(g, eps, domain=(a, b)),
+            shallow,
+            finish=lambda deep: _deep_result(g, eps, (a, b), deep, start),
+            max_neurons=max_neurons,
+            refused=(CertificationError, BudgetExceeded, InvalidArgument),
+            shallow_name="shallow",
+        )
     target = as_target(g)
     if not interpolating and (
         target.expr is None or mesh != "adaptive" or modulus is not None or lipschitz is not None
@@ -974,33 +992,13 @@ def approximate(
 DEEP_MAX_PIECES = 50_000
 
 
-def _with_depth(
-    g: object,
-    eps: float,
-    domain: tuple[float, float],
-    architecture: str,
-    max_neurons: int,
-    shallow: Callable[[int], Approximation],
+def _deep_result(
+    g: object, eps: float, domain: tuple[float, float], deep: DeepNetwork, start_time: float
 ) -> Approximation:
-    """``approximate`` with ``architecture="deep"`` or ``"auto"`` (see there)."""
-    start_time = time.monotonic()
+    """The deep network of ``approximate(..., architecture="deep")`` as an
+    :class:`Approximation`: its bound (the exact maximum over its linear pieces where
+    they are few) and its float error bounds."""
     a, b = domain
-    try:
-        deep = analytic.approximate_deep(g, eps, domain=domain)
-    except (CertificationError, BudgetExceeded, InvalidArgument) as error:
-        if architecture == "deep":
-            raise
-        res = shallow(max_neurons)
-        reason = f"auto: shallow, the deep construction does not apply ({error})"
-        return dataclasses.replace(res, method=f"{res.method}; {reason}")
-    if deep.n_neurons > max_neurons:
-        message = (
-            f"max_neurons={max_neurons} was hit: the deep network has {deep.n_neurons} neurons"
-        )
-        if architecture == "deep":
-            raise BudgetExceeded(message)
-        res = shallow(max_neurons)
-        return dataclasses.replace(res, method=f"{res.method}; auto: shallow ({message})")
     bound, how = deep.bound, "the proved composition bound"
     coeffs = deep.coefficients
     pieces = math.prod(deep.schedules[0] if deep.schedules else ())
@@ -1010,7 +1008,7 @@ def _with_depth(
         how = f"the exact maximum over its {pieces} linear pieces (exact piece enumeration)"
     f = deep.network
     error64 = float_error_bound(f, (a, b), "float64")  # net(x) and the torch export alike
-    result = Approximation(
+    return Approximation(
         network=f,
         bound=_up(bound),
         certified=True,
@@ -1032,18 +1030,6 @@ def _with_depth(
             "float32": float_error_bound(f, (a, b), "float32"),
         },
     )
-    if architecture == "deep" or deep.n_neurons == 0:
-        return result
-    try:
-        res = shallow(min(max_neurons, deep.n_neurons - 1))
-    except BudgetExceeded as error:
-        compared = (
-            f"auto: deep ({deep.n_neurons} neurons) chosen, the shallow construction needs "
-            f"more ({error})"
-        )
-        return dataclasses.replace(result, method=f"{result.method}; {compared}")
-    compared = f"auto: shallow ({res.n_neurons} neurons) chosen over deep ({deep.n_neurons})"
-    return dataclasses.replace(res, method=f"{res.method}; {compared}")
 
 
 def _floats(values: Sequence[Fraction]) -> FloatArray:

@@ -40,10 +40,9 @@ References:
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -51,9 +50,9 @@ from typing import Any
 import sympy as sp
 
 from reluapprox._validation import check_interval, check_positive_finite, fail
-from reluapprox.approximation2d import Approximation2D, is_rectangle, parse_target_2d
+from reluapprox.approximation2d import is_rectangle, parse_target_2d
 from reluapprox.deep import _outward, _power_in_t, bernstein_range, multiply, polynomial
-from reluapprox.errors import BudgetExceeded, CertificationError, InvalidArgument
+from reluapprox.errors import CertificationError
 from reluapprox.expr import SYMBOL, SYMBOL_Y
 from reluapprox.network import ReluNetwork
 
@@ -61,7 +60,6 @@ __all__ = [
     "DeepApproximation2D",
     "approximate_deep_2d",
     "polynomial_coefficients_2d",
-    "with_depth_2d",
 ]
 
 #: What ``architecture="deep"`` accepts on a rectangle, for messages.
@@ -392,47 +390,3 @@ def approximate_deep_2d(g: object, eps: float, *, domain: object) -> DeepApproxi
         expr=expr,
         seconds=time.monotonic() - start,
     )
-
-
-def with_depth_2d(
-    g: object,
-    eps: float,
-    domain: object,
-    architecture: str,
-    max_neurons: int,
-    shallow: Callable[[int], Approximation2D],
-) -> Approximation2D | DeepApproximation2D:
-    """``approximate`` on a rectangle with ``architecture="deep"`` or ``"auto"``.
-
-    ``"deep"``: :func:`approximate_deep_2d` (refused beyond ``max_neurons``).
-    ``"auto"``: the deep network when it applies and the triangulation
-    (``shallow(limit)``) needs more neurons, else the triangulation; ``method``
-    says what was compared.
-    """
-    try:
-        deep = approximate_deep_2d(g, eps, domain=domain)
-    except (InvalidArgument, BudgetExceeded) as error:
-        if architecture == "deep":
-            raise
-        res = shallow(max_neurons)
-        why = f"auto: triangulation, the deep construction does not apply ({error})"
-        return dataclasses.replace(res, method=f"{res.method}; {why}")
-    if deep.n_neurons > max_neurons:
-        message = (
-            f"max_neurons={max_neurons} was hit: the deep network has {deep.n_neurons} neurons"
-        )
-        if architecture == "deep":
-            raise BudgetExceeded(message + "; increase max_neurons or eps")
-        res = shallow(max_neurons)
-        return dataclasses.replace(res, method=f"{res.method}; auto: triangulation ({message})")
-    if architecture == "deep" or deep.n_neurons == 0:
-        return deep
-    try:
-        res = shallow(deep.n_neurons - 1)
-    except BudgetExceeded as error:
-        why = (
-            f"auto: deep ({deep.n_neurons} neurons) chosen, the triangulation needs more ({error})"
-        )
-        return dataclasses.replace(deep, method=f"{deep.method}; {why}")
-    why = f"auto: triangulation ({res.n_neurons} neurons) chosen over deep ({deep.n_neurons})"
-    return dataclasses.replace(res, method=f"{res.method}; {why}")
