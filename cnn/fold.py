@@ -268,9 +268,8 @@ def _fold_through_templates(seq: nn.Sequential, uses: dict[int, int]) -> None:
             len(rest) >= 3
             and isinstance(rest[0], SharedTemplates)
             and isinstance(rest[1], nn.ReLU)
-            and head
+            and head  # the first layer after the ReLU that is not a folded-away norm
             and isinstance(head[0], nn.Linear)
-            and all(isinstance(m, nn.Identity) for m in rest[2 : rest.index(head[0])])
             and uses[id(block)] == uses[id(rest[0])] == uses[id(head[0])] == 1
         ):
             continue
@@ -280,8 +279,13 @@ def _fold_through_templates(seq: nn.Sequential, uses: dict[int, int]) -> None:
         assert isinstance(block.norm, nn.modules.batchnorm._BatchNorm)
         conv = templates.conv
         k, c = conv.out_channels, int(block.norm.num_features)
-        if c * k >= 2 * c + k or conv.bias is None or conv.padding != (0, 0):
-            continue  # it would store more numbers (or is not a valid convolution)
+        if (
+            c * k >= 2 * c + k  # it would store more numbers
+            or conv.bias is None
+            or conv.padding != (0, 0)  # not a valid convolution: a shift is not exact
+            or linear.in_features % (c * k)
+        ):
+            continue
         s, t = _scale_shift(block.norm)
         total = conv.weight.sum(dim=(1, 2, 3))  # sum(T_k)
         new = ChannelTemplates(k, conv.kernel_size[0], c)
@@ -297,7 +301,10 @@ def remove_redundancy(model: nn.Module) -> nn.Module:
     """Return a copy of ``model`` without the numbers its function does not determine.
 
     See the module documentation: unit diagonals of separable convolutions and the
-    reference class of the logits. ``model`` itself is not changed.
+    reference class of the logits. The outputs of ``model`` must be the logits of a
+    softmax classifier (as every model of :mod:`cnn.models` and :mod:`cnn.space`): the
+    reference class changes them by one number per input, which only softmax ignores.
+    ``model`` itself is not changed.
 
     Raises:
         DataError: A diagonal weight of a pointwise convolution is 0 or not finite (the
