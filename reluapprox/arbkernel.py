@@ -951,33 +951,30 @@ class ArbKernel:
             if jet is not None and flint.ctx.prec == ARB_PRECISION:
                 if self._halves_first:
                     coefficients = self._halves_first_coefficients(a, b, None)
-                    if coefficients is not None:
-                        worst = max(coefficients[0], coefficients[1])
-                        return (h * h * _FLOAT_MARGIN * worst + radius) * _FLOAT_MARGIN + (
-                            _UNDERFLOW if worst else 0.0
-                        )
-                try:
-                    found = jet((_ball(a, b), _ONE, _ZERO))
-                except (_Refused, ValueError, ZeroDivisionError):
-                    return None
-                if not (found[0].is_finite() and found[1].is_finite()):
-                    return None
-                half = found[2]  # its finiteness: _second_bounds checks the float ends
-                lower, upper = float(half.lower()), float(half.upper())
-                # the common case, g'' of one sign known to SPLIT_RTOL: the whole cell's
-                # coefficient as chord_error gives it (the float end widened by 2 ulps)
-                if lower > _FLOAT_TINY and upper < _FLOAT_HUGE:
-                    largest = upper
-                elif lower > -_FLOAT_HUGE and upper < -_FLOAT_TINY:
-                    largest = -lower
-                else:
-                    largest = 0.0
-                if largest and upper - lower <= SPLIT_RTOL * abs(upper + lower):
-                    worst = largest + largest * 2.0**-51 + 5e-324
-                    return (h * h * _FLOAT_MARGIN * (worst / 4 * _FLOAT_MARGIN) + radius) * (
-                        _FLOAT_MARGIN
-                    ) + _UNDERFLOW
-                coefficients = self._coefficients(half, lower, upper, a, b, None)
+                if coefficients is None:
+                    try:
+                        found = jet((_ball(a, b), _ONE, _ZERO))
+                    except (_Refused, ValueError, ZeroDivisionError):
+                        return None
+                    if not (found[0].is_finite() and found[1].is_finite()):
+                        return None
+                    half = found[2]  # its finiteness: _second_bounds checks the float ends
+                    lower, upper = float(half.lower()), float(half.upper())
+                    # the common case, g'' of one sign known to SPLIT_RTOL: the whole
+                    # cell's coefficient as chord_error gives it (the float end widened
+                    # by 2 ulps)
+                    if lower > _FLOAT_TINY and upper < _FLOAT_HUGE:
+                        largest = upper
+                    elif lower > -_FLOAT_HUGE and upper < -_FLOAT_TINY:
+                        largest = -lower
+                    else:
+                        largest = 0.0
+                    if largest and upper - lower <= SPLIT_RTOL * abs(upper + lower):
+                        worst = largest + largest * 2.0**-51 + 5e-324
+                        return (h * h * _FLOAT_MARGIN * (worst / 4 * _FLOAT_MARGIN) + radius) * (
+                            _FLOAT_MARGIN
+                        ) + _UNDERFLOW
+                    coefficients = self._coefficients(half, lower, upper, a, b, None)
             else:
                 coefficients = self.chord_error(a, b)
             if coefficients is not None:

@@ -1271,12 +1271,7 @@ class CellCertifier:
             >>> right.fraction, 0.0625 <= bound < 0.0626, how  # h**2/8 * 2
             (Fraction(1, 4), True, 'C2')
         """
-        found = self._arb.float_value(x, slack)
-        if found is None:
-            right = self.node(x)  # the exact midpoint (the float path was just refused)
-        else:
-            self.arb_enclosures += 1
-            right = Node(x, found[0], found[1])
+        right = self.node(x, slack=slack)
         bound, how = self.cell_bound(left, right, target=target)
         return right, bound, how
 

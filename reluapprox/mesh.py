@@ -49,7 +49,6 @@ from reluapprox.certify import (
     CellCertifier,
     Node,
     bounded_derivatives,
-    float_fraction,
     up_fraction,
 )
 from reluapprox.errors import BudgetExceeded, CertificationError
@@ -394,15 +393,21 @@ def adaptive_mesh(
     return _mesh_of(accepted, bounds, methods)
 
 
-def _mesh_of(accepted: list[Node], bounds: list[float], methods: dict[str, int]) -> Mesh:
-    """The mesh of the accepted nodes (exact values; floats where every one is a float)."""
-    given = [node.float_value for node in accepted]
-    if None in given:
+def _mesh_of(
+    accepted: list[Node],
+    bounds: list[float],
+    methods: dict[str, int],
+    *,
+    values: list[Fraction] | None = None,
+) -> Mesh:
+    """The mesh of the accepted nodes: their exact values, or ``values`` (then
+    ``floats`` is ``None``); ``floats`` where every node value is a float."""
+    floats: list[float] | None = None
+    if values is None:
         values = [node.fraction for node in accepted]
-        floats = None
-    else:
-        floats = cast("list[float]", given)
-        values = [float_fraction(v) for v in floats]
+        given = [node.float_value for node in accepted]
+        if None not in given:
+            floats = cast("list[float]", given)
     return Mesh(
         [node.x for node in accepted],
         values,
@@ -860,10 +865,4 @@ def shifted_mesh(
     for sign in signs:
         key = "shifted" if sign != 0 else "unshifted"
         methods[key] = methods.get(key, 0) + 1
-    return Mesh(
-        [node.x for node in nodes],
-        values,
-        [node.radius for node in nodes],
-        bounds,
-        methods,
-    )
+    return _mesh_of(nodes, bounds, methods, values=values)
